@@ -1,0 +1,60 @@
+"""hhlif.analysis: spike-train analysis on Neo objects (Elephant, SciPy); never imports Brian2.
+
+Contents
+--------
+spike_data
+    SpikeData, load_spikes, unpack_spiketrains: one flat representation of any recording.
+spike_statistics
+    Rates, ISI statistics (CV, CV2, LV), Fano factor, PSTH and population rate,
+    correlations, distances, synchrony, summarize.
+spike_timing
+    Coincidence factor, the He et al. (2024) timing errors, compare.
+plots
+    Raster, rate histogram, ISI distributions, CV-rate scatter, correlation matrix,
+    overlaid spike trains.
+reports
+    analyze and compare_files: the bodies of ``hhlif analyze`` and ``hhlif compare``.
+information
+    Stimulus-response mutual information (plugin, pt, qe, shuffle, nsb), entropy and NSB,
+    the direct method, the coherence lower bound, population information.
+information_recordings
+    Stimulus/response arrays from recordings, information_from_recording, and mi_command,
+    the body of ``hhlif mi``.
+"""
+from .spike_data import SpikeData, load_spikes, unpack_spiketrains
+from .spike_statistics import (
+    CorrelationMatrix, FanoFactors, IsiStatistics, SpikeSummary, correlation_matrix,
+    cross_correlogram, fano_factors, firing_rates, instantaneous_rate, interspike_intervals,
+    isi_statistics, population_rate, psth, spike_train_distances, summarize, synchrony)
+from .spike_timing import (
+    TimingComparison, coincidence_factor, compare, isi_difference, match_spikes,
+    spike_time_error)
+from .reports import analyze, compare_files
+from .information import (
+    CoherenceInformationResult, DirectMethodResult, InformationResult, coherence_information,
+    direct_method, entropy, entropy_from_counts, mutual_information, nsb_entropy,
+    plot_extrapolation, population_information)
+from .information_recordings import (
+    binary_words, information_from_recording, mi_command, parse_quantity, spike_count_responses)
+
+__all__ = [
+    # spike_data
+    "SpikeData", "load_spikes", "unpack_spiketrains",
+    # spike_statistics
+    "CorrelationMatrix", "FanoFactors", "IsiStatistics", "SpikeSummary", "correlation_matrix",
+    "cross_correlogram", "fano_factors", "firing_rates", "instantaneous_rate",
+    "interspike_intervals", "isi_statistics", "population_rate", "psth",
+    "spike_train_distances", "summarize", "synchrony",
+    # spike_timing
+    "TimingComparison", "coincidence_factor", "compare", "isi_difference", "match_spikes",
+    "spike_time_error",
+    # reports
+    "analyze", "compare_files",
+    # information
+    "CoherenceInformationResult", "DirectMethodResult", "InformationResult",
+    "coherence_information", "direct_method", "entropy", "entropy_from_counts",
+    "mutual_information", "nsb_entropy", "plot_extrapolation", "population_information",
+    # information_recordings
+    "binary_words", "information_from_recording", "mi_command", "parse_quantity",
+    "spike_count_responses",
+]

@@ -1,0 +1,11 @@
+"""Errors and warnings raised by :mod:`hhlif.analysis` (each subclasses a built-in)."""
+
+__all__ = ["AnalysisInputError", "AnalysisWarning"]
+
+
+class AnalysisInputError(ValueError):
+    """Input that cannot be analysed: message names the argument, the value and what was expected."""
+
+
+class AnalysisWarning(UserWarning):
+    """A result is defined but should be read with care (e.g. few spikes)."""

@@ -1,0 +1,659 @@
+"""Flat spike data: one representation of a recording for every analysis.
+
+Contents
+--------
+SpikeData
+    Frozen dataclass holding all spikes of a recording as two flat arrays
+    (``indices``, ``times``) plus per-neuron metadata (trial, condition,
+    population, index within the population).
+load_spikes
+    Build a :class:`SpikeData` from a Recording (anything with ``to_neo()``),
+    a ``neo.Block``, a ``neo.Segment``, a list of ``neo.SpikeTrain`` or a path
+    to a file Neo can read (NIX written by hhlif or by plain Neo, and the
+    formats :func:`neo.io.get_io` recognises).
+unpack_spiketrains
+    Turn one *packed* SpikeTrain (all neurons of a population in one train,
+    neuron ids in ``array_annotations['neuron']``) into per-neuron trains.
+
+Notes
+-----
+hhlif's Neo export writes a ``neo.Block`` with the annotation
+``hhlif_format = 1``; each Segment is one (trial, condition) and carries the
+annotations ``trial``, ``condition`` and ``condition_label``. A SpikeTrain is
+either one neuron (annotations ``neuron``, ``population``) or packed
+(``packed=True``, ``population``, ``neuron_start``, ``neuron_stop`` and
+``array_annotations['neuron']``, one id per spike; silent neurons of the range
+are included). For any other ("foreign") Block, the segment index is the trial,
+the condition is 0 and a neuron is the position of its train in the segment.
+
+Every neuron of every (trial, condition) gets its own global id
+``0 .. n_neurons - 1`` ("trials as neurons"); the per-neuron arrays tell which
+trial, condition, population and local index it is.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import neo
+import numpy as np
+import quantities as pq
+
+from .errors import AnalysisInputError
+
+__all__ = ["SpikeData", "load_spikes", "unpack_spiketrains", "FOREIGN_POPULATION"]
+
+#: Population name given to neurons of files not written by hhlif.
+FOREIGN_POPULATION = "neurons"
+
+_HHLIF_FORMAT = 1
+
+
+def _as_seconds(value: Any, name: str) -> float:
+    """Return ``value`` (a time quantity or a number in seconds) as a float in s."""
+    if isinstance(value, pq.Quantity):
+        try:
+            return float(value.rescale(pq.s).magnitude)
+        except ValueError as err:
+            raise AnalysisInputError(
+                f"{name}={value!r}: expected a time quantity (e.g. 1*pq.s), "
+                f"got units {value.dimensionality}") from err
+    try:
+        return float(value)
+    except (TypeError, ValueError) as err:
+        raise AnalysisInputError(f"{name}={value!r}: expected a time quantity or a number "
+                                 f"in seconds") from err
+
+
+@dataclass(frozen=True)
+class SpikeData:
+    """All spikes of a recording as flat arrays, with per-neuron metadata.
+
+    Spikes are stored sorted by neuron, then by time, so the spikes of neuron
+    ``i`` are a contiguous slice and interspike intervals are ``np.diff`` of
+    ``times`` within a neuron.
+
+    Parameters
+    ----------
+    indices : array_like of int
+        Global neuron id of each spike, in ``0 .. n_neurons - 1``.
+    times : pq.Quantity
+        Time of each spike (stored in s); plain numbers are read as seconds.
+    n_neurons : int
+        Number of neurons, silent ones included.
+    t_start, t_stop : pq.Quantity
+        Common observation span of all neurons.
+    trial, condition : array_like of int, optional
+        Per-neuron trial and condition (default 0).
+    population : array_like of str, optional
+        Per-neuron population name (default ``FOREIGN_POPULATION``).
+    local_index : array_like of int, optional
+        Per-neuron index within its population (default ``arange(n_neurons)``).
+    condition_labels : dict, optional
+        Condition number -> label.
+    annotations : dict, optional
+        Block annotations (e.g. ``protocol``, ``model``) and notes made while
+        loading (e.g. ``span_note`` when trains had different spans).
+
+    Raises
+    ------
+    AnalysisInputError
+        Arrays of different lengths, neuron ids out of range, spikes outside
+        ``[t_start, t_stop]``, or ``t_stop <= t_start``.
+
+    Examples
+    --------
+    >>> import quantities as pq
+    >>> data = SpikeData([0, 1, 0], [0.1, 0.2, 0.5] * pq.s, n_neurons=2,
+    ...                  t_start=0 * pq.s, t_stop=1 * pq.s)
+    >>> data.counts().tolist()
+    [2, 1]
+    """
+
+    indices: np.ndarray
+    times: pq.Quantity
+    n_neurons: int
+    t_start: pq.Quantity
+    t_stop: pq.Quantity
+    trial: np.ndarray | None = None
+    condition: np.ndarray | None = None
+    population: np.ndarray | None = None
+    local_index: np.ndarray | None = None
+    condition_labels: dict = field(default_factory=dict)
+    annotations: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        n = int(self.n_neurons)
+        if n < 0:
+            raise AnalysisInputError(f"n_neurons={self.n_neurons}: expected a count >= 0")
+        set_(self, "n_neurons", n)
+        indices = np.asarray(self.indices)
+        if indices.ndim != 1 or (indices.size and not np.issubdtype(indices.dtype, np.integer)):
+            raise AnalysisInputError(f"indices: expected a 1-D array of integers, got dtype "
+                                     f"{indices.dtype} and shape {indices.shape}")
+        indices = indices.astype(np.int64, copy=False)
+        if isinstance(self.times, pq.Quantity):
+            try:
+                times = np.asarray(self.times.rescale(pq.s).magnitude, dtype=float)
+            except ValueError as err:
+                raise AnalysisInputError(f"times: expected time units, got "
+                                         f"{self.times.dimensionality}") from err
+        else:
+            times = np.asarray(self.times, dtype=float)
+        if times.shape != indices.shape:
+            raise AnalysisInputError(f"times has shape {times.shape} but indices has shape "
+                                     f"{indices.shape}: expected one time per spike")
+        t_start = _as_seconds(self.t_start, "t_start")
+        t_stop = _as_seconds(self.t_stop, "t_stop")
+        if not t_stop > t_start:
+            raise AnalysisInputError(f"t_stop={t_stop} s: expected t_stop > t_start={t_start} s")
+        if indices.size:
+            lo, hi = int(indices.min()), int(indices.max())
+            if lo < 0 or hi >= n:
+                bad = lo if lo < 0 else hi
+                raise AnalysisInputError(f"indices contains neuron id {bad}: expected ids in "
+                                         f"0..{n - 1} (n_neurons={n})")
+            if not np.all(np.isfinite(times)):
+                raise AnalysisInputError("times contains NaN or infinite values: expected "
+                                         "finite spike times")
+            tmin, tmax = float(times.min()), float(times.max())
+            if tmin < t_start or tmax > t_stop:
+                bad = tmin if tmin < t_start else tmax
+                raise AnalysisInputError(f"times contains a spike at {bad} s: expected every "
+                                         f"spike within [t_start, t_stop] = [{t_start}, {t_stop}] s")
+            order = np.lexsort((times, indices))
+            if not np.all(order[1:] > order[:-1]):
+                indices, times = indices[order], times[order]
+        set_(self, "indices", indices)
+        set_(self, "times", pq.Quantity(times, pq.s))
+        set_(self, "t_start", t_start * pq.s)
+        set_(self, "t_stop", t_stop * pq.s)
+
+        def per_neuron(name, default, dtype):
+            value = getattr(self, name)
+            arr = default if value is None else np.asarray(value, dtype=dtype)
+            if arr.shape != (n,):
+                raise AnalysisInputError(f"{name} has shape {arr.shape}: expected one value per "
+                                         f"neuron, shape ({n},)")
+            set_(self, name, arr)
+
+        per_neuron("trial", np.zeros(n, np.int64), np.int64)
+        per_neuron("condition", np.zeros(n, np.int64), np.int64)
+        per_neuron("population", np.full(n, FOREIGN_POPULATION, dtype=object), object)
+        per_neuron("local_index", np.arange(n, dtype=np.int64), np.int64)
+        set_(self, "condition_labels", {int(k): str(v) for k, v in self.condition_labels.items()})
+        set_(self, "annotations", dict(self.annotations))
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_spikes(self) -> int:
+        """Total number of spikes."""
+        return int(self.indices.size)
+
+    @property
+    def duration(self) -> pq.Quantity:
+        """Observation span ``t_stop - t_start`` (s)."""
+        return (self.t_stop - self.t_start).rescale(pq.s)
+
+    @property
+    def trials(self) -> np.ndarray:
+        """Sorted distinct trial numbers."""
+        return np.unique(self.trial)
+
+    @property
+    def conditions(self) -> np.ndarray:
+        """Sorted distinct condition numbers."""
+        return np.unique(self.condition)
+
+    @property
+    def populations(self) -> list[str]:
+        """Distinct population names, in order of first appearance."""
+        seen = dict.fromkeys(self.population.tolist())
+        return list(seen)
+
+    def _bounds(self) -> np.ndarray:
+        """Offsets so that the spikes of neuron i are ``bounds[i]:bounds[i+1]``."""
+        return np.searchsorted(self.indices, np.arange(self.n_neurons + 1))
+
+    def keys(self) -> list[tuple[int, int, str, int]]:
+        """Per-neuron identity ``(trial, condition, population, local_index)``."""
+        return list(zip(self.trial.tolist(), self.condition.tolist(),
+                        self.population.tolist(), self.local_index.tolist()))
+
+    # ----------------------------------------------------------------- queries
+    def counts(self, window: tuple[pq.Quantity, pq.Quantity] | None = None) -> np.ndarray:
+        """Spike count of every neuron, optionally within ``[t0, t1)``.
+
+        Parameters
+        ----------
+        window : tuple of pq.Quantity, optional
+            ``(t0, t1)``; default the whole span.
+
+        Returns
+        -------
+        np.ndarray of int, shape (n_neurons,)
+        """
+        if window is None:
+            idx = self.indices
+        else:
+            t0, t1 = (_as_seconds(w, "window") for w in window)
+            if not t1 > t0:
+                raise AnalysisInputError(f"window={window!r}: expected t0 < t1")
+            t = self.times.magnitude
+            idx = self.indices[(t >= t0) & (t < t1)]
+        return np.bincount(idx, minlength=self.n_neurons)
+
+    def spiketrains(self, neurons: Iterable[int] | None = None) -> list[neo.SpikeTrain]:
+        """Per-neuron ``neo.SpikeTrain`` objects (in s).
+
+        Parameters
+        ----------
+        neurons : iterable of int, optional
+            Global neuron ids; default all.
+
+        Returns
+        -------
+        list of neo.SpikeTrain
+            Annotated with ``neuron`` (global id), ``local_index``,
+            ``population``, ``trial`` and ``condition``.
+        """
+        ids = np.arange(self.n_neurons) if neurons is None else np.asarray(list(neurons), int)
+        if ids.size and (ids.min() < 0 or ids.max() >= self.n_neurons):
+            raise AnalysisInputError(f"neurons contains {ids.max() if ids.max() >= self.n_neurons else ids.min()}: "
+                                     f"expected ids in 0..{self.n_neurons - 1}")
+        bounds = self._bounds()
+        t = self.times.magnitude
+        t0, t1 = float(self.t_start.magnitude), float(self.t_stop.magnitude)
+        out = []
+        for i in ids.tolist():
+            out.append(neo.SpikeTrain(t[bounds[i]:bounds[i + 1]], units=pq.s, t_start=t0,
+                                      t_stop=t1, neuron=int(i),
+                                      local_index=int(self.local_index[i]),
+                                      population=str(self.population[i]),
+                                      trial=int(self.trial[i]),
+                                      condition=int(self.condition[i])))
+        return out
+
+    def select(self, trial: int | Sequence[int] | None = None,
+               condition: int | Sequence[int] | None = None,
+               population: str | Sequence[str] | None = None,
+               neurons: Sequence[int] | None = None) -> "SpikeData":
+        """A new :class:`SpikeData` restricted to some neurons, renumbered from 0.
+
+        Parameters
+        ----------
+        trial, condition : int or sequence of int, optional
+        population : str or sequence of str, optional
+        neurons : sequence of int, optional
+            Global neuron ids to keep (combined with the other filters).
+
+        Returns
+        -------
+        SpikeData
+        """
+        keep = np.ones(self.n_neurons, bool)
+        for name, value, arr in (("trial", trial, self.trial),
+                                 ("condition", condition, self.condition),
+                                 ("population", population, self.population)):
+            if value is None:
+                continue
+            values = [value] if np.isscalar(value) else list(value)
+            known = set(arr.tolist())
+            missing = [v for v in values if v not in known]
+            if missing:
+                raise AnalysisInputError(f"{name}={value!r}: not in the data; valid values: "
+                                         f"{sorted(known)}")
+            keep &= np.isin(arr, values)
+        if neurons is not None:
+            mask = np.zeros(self.n_neurons, bool)
+            mask[np.asarray(list(neurons), int)] = True
+            keep &= mask
+        new_id = np.full(self.n_neurons, -1, np.int64)
+        new_id[keep] = np.arange(int(keep.sum()))
+        spike_keep = keep[self.indices]
+        return SpikeData(new_id[self.indices[spike_keep]], self.times[spike_keep],
+                         int(keep.sum()), self.t_start, self.t_stop, self.trial[keep],
+                         self.condition[keep], self.population[keep], self.local_index[keep],
+                         self.condition_labels, self.annotations)
+
+    def by_trial(self) -> dict[int, "SpikeData"]:
+        """``{trial: SpikeData of that trial}``."""
+        return {int(t): self.select(trial=int(t)) for t in self.trials}
+
+    def __repr__(self) -> str:
+        return (f"SpikeData(n_neurons={self.n_neurons}, n_spikes={self.n_spikes}, "
+                f"t_start={float(self.t_start.magnitude)} s, t_stop={float(self.t_stop.magnitude)} s, "
+                f"trials={len(self.trials)}, conditions={len(self.conditions)}, "
+                f"populations={self.populations})")
+
+
+# ---------------------------------------------------------------------------- packed trains
+def _packed_fields(train: neo.SpikeTrain) -> tuple[int, int, np.ndarray]:
+    ann = train.annotations
+    try:
+        start, stop = int(ann["neuron_start"]), int(ann["neuron_stop"])
+    except KeyError as err:
+        raise AnalysisInputError(f"packed SpikeTrain {train.name!r} lacks annotation {err}: "
+                                 "expected neuron_start and neuron_stop") from err
+    try:
+        neuron = np.asarray(train.array_annotations["neuron"]).astype(np.int64)
+    except KeyError as err:
+        raise AnalysisInputError(f"packed SpikeTrain {train.name!r} lacks "
+                                 "array_annotations['neuron']: expected one neuron id per spike") from err
+    if neuron.shape != (len(train),):
+        raise AnalysisInputError(f"packed SpikeTrain {train.name!r}: array_annotations['neuron'] "
+                                 f"has shape {neuron.shape}, expected ({len(train)},)")
+    if neuron.size and (neuron.min() < start or neuron.max() >= stop):
+        raise AnalysisInputError(f"packed SpikeTrain {train.name!r}: neuron ids span "
+                                 f"{neuron.min()}..{neuron.max()}, expected within "
+                                 f"range(neuron_start={start}, neuron_stop={stop})")
+    return start, stop, neuron
+
+
+def unpack_spiketrains(train: neo.SpikeTrain) -> list[neo.SpikeTrain]:
+    """Split one packed SpikeTrain into one SpikeTrain per neuron.
+
+    Parameters
+    ----------
+    train : neo.SpikeTrain
+        A train with annotations ``neuron_start``, ``neuron_stop`` and
+        ``array_annotations['neuron']`` (one id per spike), as written by
+        hhlif's Neo export for large populations.
+
+    Returns
+    -------
+    list of neo.SpikeTrain
+        ``neuron_stop - neuron_start`` trains (silent neurons give empty
+        trains), in neuron order, with the span and units of ``train`` and the
+        annotations of ``train`` except the packing ones, plus ``neuron``.
+
+    Raises
+    ------
+    AnalysisInputError
+        If the packing annotations are missing or inconsistent.
+
+    Examples
+    --------
+    >>> import neo, quantities as pq
+    >>> packed = neo.SpikeTrain([1, 2, 3] * pq.ms, t_stop=10 * pq.ms, packed=True,
+    ...                         neuron_start=0, neuron_stop=3,
+    ...                         array_annotations={"neuron": [2, 0, 2]})
+    >>> [len(t) for t in unpack_spiketrains(packed)]
+    [1, 0, 2]
+    """
+    start, stop, neuron = _packed_fields(train)
+    order = np.lexsort((train.magnitude, neuron))
+    neuron_sorted = neuron[order]
+    times = train.magnitude[order]
+    bounds = np.searchsorted(neuron_sorted, np.arange(start, stop + 1))
+    ann = {k: v for k, v in train.annotations.items()
+           if k not in ("packed", "neuron_start", "neuron_stop")}
+    return [neo.SpikeTrain(times[bounds[j]:bounds[j + 1]], units=train.units,
+                           t_start=train.t_start, t_stop=train.t_stop,
+                           **{**ann, "neuron": start + j})
+            for j in range(stop - start)]
+
+
+# ---------------------------------------------------------------------------- loading
+@dataclass
+class _Chunk:
+    trial: int
+    condition: int
+    population: str
+    local: np.ndarray          # local ids of the neurons of this chunk
+    spike_local: np.ndarray    # local id of each spike
+    times: np.ndarray          # s
+    t_start: float
+    t_stop: float
+
+
+def _seconds_per_unit(units: pq.Quantity) -> float:
+    """Seconds per unit of ``units`` (a multiplication instead of a per-train rescale)."""
+    try:
+        return float(pq.Quantity(1.0, units.dimensionality).rescale(pq.s).magnitude)
+    except ValueError as err:
+        raise AnalysisInputError(f"SpikeTrain units {units.dimensionality}: expected time "
+                                 "units") from err
+
+
+def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_Chunk]:
+    ann = segment.annotations
+    trial = int(ann.get("trial", seg_index)) if hhlif else seg_index
+    condition = int(ann.get("condition", 0)) if hhlif else 0
+    chunks = []
+    for pos, train in enumerate(segment.spiketrains):
+        to_s = _seconds_per_unit(train.units)
+        times = np.asarray(train.magnitude, dtype=float) * to_s
+        t0 = float(train.t_start.rescale(pq.s).magnitude)
+        t1 = float(train.t_stop.rescale(pq.s).magnitude)
+        tann = train.annotations
+        if hhlif and tann.get("packed", False):
+            start, stop, neuron = _packed_fields(train)
+            chunks.append(_Chunk(int(tann.get("trial", trial)), int(tann.get("condition", condition)),
+                                 str(tann.get("population", FOREIGN_POPULATION)),
+                                 np.arange(start, stop, dtype=np.int64), neuron, times, t0, t1))
+        else:
+            if hhlif:
+                local = int(tann.get("neuron", pos))
+                population = str(tann.get("population", FOREIGN_POPULATION))
+                tr, co = int(tann.get("trial", trial)), int(tann.get("condition", condition))
+            else:
+                local, population, tr, co = pos, FOREIGN_POPULATION, trial, condition
+            chunks.append(_Chunk(tr, co, population, np.array([local], np.int64),
+                                 np.full(times.size, local, np.int64), times, t0, t1))
+    return chunks
+
+
+def _from_block(block: neo.Block, origin: str, extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
+    fmt = block.annotations.get("hhlif_format")
+    hhlif = fmt is not None
+    if hhlif and int(fmt) != _HHLIF_FORMAT:
+        raise AnalysisInputError(f"{origin}: hhlif_format={fmt!r} is not supported; expected "
+                                 f"{_HHLIF_FORMAT}")
+    segments = list(block.segments) + list(extra_segments)
+    chunks: list[_Chunk] = []
+    labels: dict[int, str] = {}
+    n_signals = 0
+    for si, seg in enumerate(segments):
+        chunks.extend(_segment_chunks(seg, si, hhlif))
+        n_signals += len(seg.analogsignals) + len(seg.irregularlysampledsignals)
+        if hhlif and "condition_label" in seg.annotations:
+            labels[int(seg.annotations.get("condition", 0))] = str(seg.annotations["condition_label"])
+    if not chunks:
+        raise AnalysisInputError(
+            f"{origin}: contains no SpikeTrain ({len(segments)} segment(s), {n_signals} "
+            f"analog/irregular signal(s)); expected spike trains to analyse")
+    sizes = np.array([c.local.size for c in chunks])
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    n = int(offsets[-1])
+    trial = np.repeat([c.trial for c in chunks], sizes).astype(np.int64)
+    condition = np.repeat([c.condition for c in chunks], sizes).astype(np.int64)
+    population = np.repeat(np.array([c.population for c in chunks], dtype=object), sizes)
+    local = np.concatenate([c.local for c in chunks]) if n else np.zeros(0, np.int64)
+    # identity must be unique
+    ident = np.stack([trial, condition, np.unique(population, return_inverse=True)[1]
+                      .astype(np.int64).reshape(-1), local], axis=1)
+    if n and np.unique(ident, axis=0).shape[0] != n:
+        raise AnalysisInputError(f"{origin}: the same (trial, condition, population, neuron) "
+                                 "appears in more than one SpikeTrain; expected each neuron once "
+                                 "per segment")
+    # a chunk's neurons are local[0], local[0] + 1, ... (one neuron, or a packed range),
+    # so the global id of a spike is offset + (its local id - local[0])
+    spike_ids = [offsets[k] + (c.spike_local - c.local[0]) if c.local.size
+                 else np.zeros(0, np.int64) for k, c in enumerate(chunks)]
+    indices = np.concatenate(spike_ids).astype(np.int64) if spike_ids else np.zeros(0, np.int64)
+    times = np.concatenate([c.times for c in chunks])
+    starts = np.array([c.t_start for c in chunks])
+    stops = np.array([c.t_stop for c in chunks])
+    annotations = {k: v for k, v in block.annotations.items()}
+    if "provenance_json" in annotations:
+        try:
+            annotations["provenance"] = json.loads(annotations.pop("provenance_json"))
+        except (TypeError, ValueError):
+            pass
+    annotations["source"] = origin
+    annotations["hhlif"] = hhlif
+    if np.ptp(starts) > 0 or np.ptp(stops) > 0:
+        annotations["span_note"] = (
+            f"trains had different spans (t_start {starts.min()}..{starts.max()} s, t_stop "
+            f"{stops.min()}..{stops.max()} s); the common span [{starts.min()}, {stops.max()}] s "
+            "is used for every neuron")
+    return SpikeData(indices, times, n, starts.min() * pq.s, stops.max() * pq.s, trial,
+                     condition, population, local, labels, annotations)
+
+
+def _read_path(path: pathlib.Path) -> SpikeData:
+    if not path.exists():
+        raise AnalysisInputError(f"source={str(path)!r}: no such file")
+    if path.is_dir():
+        raise AnalysisInputError(f"source={str(path)!r}: is a directory, expected a file Neo can read")
+    origin = str(path)
+    if path.suffix.lower() in (".nix", ".h5"):
+        try:
+            io = neo.io.NixIO(origin, mode="ro")
+        except Exception as err:  # nixio/h5py raise many types for a bad file
+            raise AnalysisInputError(f"source={origin!r}: cannot be opened as a NIX file "
+                                     f"({type(err).__name__}: {err})") from err
+        try:
+            blocks = io.read_all_blocks()
+        except Exception as err:
+            raise AnalysisInputError(f"source={origin!r}: NIX file could not be read "
+                                     f"({type(err).__name__}: {err})") from err
+        finally:
+            io.close()
+    else:
+        try:
+            io = neo.io.get_io(origin)
+        except (IOError, OSError, ValueError) as err:
+            raise AnalysisInputError(
+                f"source={origin!r}: not a format Neo recognises ({err}); expected a NIX file "
+                "(.nix) or a format listed by neo.io.iolist") from err
+        try:
+            if hasattr(io, "read_all_blocks"):
+                blocks = io.read_all_blocks()
+            else:
+                blocks = [io.read_block()]
+        except Exception as err:  # Neo's IO plug-ins raise many types for a bad file
+            raise AnalysisInputError(f"source={origin!r}: {type(io).__name__} could not read it "
+                                     f"({type(err).__name__}: {err})") from err
+    if not blocks:
+        raise AnalysisInputError(f"source={origin!r}: the file holds no neo.Block")
+    extra = [seg for b in blocks[1:] for seg in b.segments]
+    return _from_block(blocks[0], origin, extra)
+
+
+def load_spikes(source: Any) -> SpikeData:
+    """Read spikes from a recording, Neo object or file into a :class:`SpikeData`.
+
+    Parameters
+    ----------
+    source : object
+        One of: a :class:`SpikeData` (returned as is); an object with a
+        ``to_neo()`` method returning a ``neo.Block`` (an hhlif Recording);
+        a ``neo.Block``; a ``neo.Segment``; a ``neo.SpikeTrain`` or a list of
+        them; a ``str`` or ``pathlib.Path`` to a NIX file (read with
+        ``neo.io.NixIO(mode='ro')``) or to any file :func:`neo.io.get_io`
+        recognises.
+
+    Returns
+    -------
+    SpikeData
+
+    Raises
+    ------
+    AnalysisInputError
+        Missing path, unknown or unreadable format, a file or object with no
+        SpikeTrain, inconsistent packed trains, or an unsupported type.
+
+    Notes
+    -----
+    Trains of different ``t_start``/``t_stop`` are analysed over the common
+    span ``[min t_start, max t_stop]``; ``annotations['span_note']`` records it.
+    All conversions are vectorised per train, never per spike.
+
+    Examples
+    --------
+    >>> import neo, quantities as pq
+    >>> trains = [neo.SpikeTrain([1, 5] * pq.ms, t_stop=10 * pq.ms),
+    ...           neo.SpikeTrain([2] * pq.ms, t_stop=10 * pq.ms)]
+    >>> load_spikes(trains).n_spikes
+    3
+    """
+    if isinstance(source, SpikeData):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return _read_path(pathlib.Path(source))
+    if hasattr(source, "to_neo") and callable(source.to_neo):
+        block = source.to_neo()
+        if not isinstance(block, neo.Block):
+            raise AnalysisInputError(f"source.to_neo() returned {type(block).__name__}: expected "
+                                     "a neo.Block")
+        return _from_block(block, f"{type(source).__name__}.to_neo()")
+    if isinstance(source, neo.Block):
+        return _from_block(source, f"neo.Block {source.name!r}")
+    if isinstance(source, neo.Segment):
+        return _from_block(_shallow_block(source), f"neo.Segment {source.name!r}")
+    if isinstance(source, neo.SpikeTrain):
+        source = [source]
+    if isinstance(source, (list, tuple)):
+        if not source:
+            raise AnalysisInputError("source=[]: expected at least one neo.SpikeTrain")
+        bad = [type(s).__name__ for s in source if not isinstance(s, neo.SpikeTrain)]
+        if bad:
+            raise AnalysisInputError(f"source is a list containing {bad[0]}: expected only "
+                                     "neo.SpikeTrain objects")
+        seg = neo.Segment()
+        seg.spiketrains.extend(source)
+        return _from_block(_shallow_block(seg), "list of SpikeTrain")
+    raise AnalysisInputError(
+        f"source of type {type(source).__name__}: expected a Recording (with to_neo()), "
+        "neo.Block, neo.Segment, list of neo.SpikeTrain, SpikeData or a path")
+
+
+def _jsonify(value: Any) -> Any:
+    """JSON-ready copy of a result value: quantities -> magnitudes, NaN -> None.
+
+    Private helper shared by the result dataclasses' ``to_dict``; callers give
+    the reason for every None in an ``undefined`` entry.
+    """
+    if isinstance(value, pq.Quantity):
+        value = value.magnitude
+    if isinstance(value, dict):
+        return {str(k): _jsonify(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonify(v) for v in value]
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _jsonify(value.item())
+        return [_jsonify(v) for v in value.tolist()]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if np.isfinite(value) else None
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return str(value)
+
+
+class _BlockView:
+    """Block-like view of one segment (annotations of its parent Block, if any).
+
+    Used instead of a new ``neo.Block`` so the user's objects are not re-parented.
+    """
+
+    def __init__(self, segment: neo.Segment):
+        parent = getattr(segment, "block", None)
+        self.annotations = dict(parent.annotations) if parent is not None else {}
+        self.segments = [segment]
+        self.name = segment.name
+
+
+def _shallow_block(segment: neo.Segment) -> _BlockView:
+    return _BlockView(segment)

@@ -1,0 +1,48 @@
+"""Errors and warnings raised by hhlif (each subclasses a built-in exception type).
+
+:mod:`hhlif.protocols` re-uses these; :mod:`hhlif.analysis` has its own module
+(``hhlif.analysis.errors``) because analysis never imports the simulation side.
+"""
+
+__all__ = [
+    "HhlifWarning",
+    "UnknownNameError",
+    "ParameterError",
+    "ParameterUnitError",
+    "DivergenceError",
+    "BackendUnavailableError",
+    "OutputExistsError",
+    "ProtocolScriptError",
+]
+
+
+class HhlifWarning(UserWarning):
+    """Something the user should know about; the test-suite turns these into errors."""
+
+
+class UnknownNameError(ValueError):
+    """An unknown model, protocol, backend or parameter name; the message lists the valid ones."""
+
+
+class ParameterError(ValueError):
+    """A parameter value out of range (non-positive duration, NaN, ...)."""
+
+
+class ParameterUnitError(ParameterError, TypeError):
+    """A parameter given with the wrong physical dimensions."""
+
+
+class DivergenceError(FloatingPointError):
+    """The integration produced NaN/inf: the time step is too large for the dynamics."""
+
+
+class BackendUnavailableError(RuntimeError):
+    """A backend cannot run here (missing compiler, brian2cuda or nvcc)."""
+
+
+class OutputExistsError(FileExistsError):
+    """An output file exists and ``force`` was not given."""
+
+
+class ProtocolScriptError(ValueError):
+    """A protocol script failed to import or defines no usable protocol."""

@@ -1,0 +1,54 @@
+"""The model registry: every neuron model by name.
+
+``hhlif.models.get(name, **parameters)`` returns a :class:`NeuronModel` with the
+given parameters overridden (units checked); ``available()`` lists the names.
+Models are registered as factories so each call returns a fresh description.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .errors import UnknownNameError
+from .neuron_model import NeuronModel
+
+__all__ = ["register", "get", "available", "describe_all"]
+
+_REGISTRY: dict[str, tuple[Callable[[], NeuronModel], str]] = {}
+
+
+def register(name: str, factory: Callable[[], NeuronModel], description: str = "") -> None:
+    """Register a model factory under ``name`` (replacing nothing: names are unique)."""
+    if name in _REGISTRY:
+        raise ValueError(f"model {name!r} is already registered")
+    _REGISTRY[name] = (factory, description)
+
+
+def available() -> list[str]:
+    """Names of the registered models."""
+    return sorted(_REGISTRY)
+
+
+def get(name: str, **parameters) -> NeuronModel:
+    """Return the model ``name`` with ``parameters`` overriding its defaults.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``name`` is not registered; the message lists the valid names.
+    """
+    if isinstance(name, NeuronModel):
+        model = name
+    else:
+        try:
+            factory, _ = _REGISTRY[name]
+        except (KeyError, TypeError):
+            raise UnknownNameError(
+                f"model {name!r}: unknown model; valid models are {', '.join(available())}") from None
+        model = factory()
+    return model.with_parameters(**parameters) if parameters else model
+
+
+def describe_all() -> dict[str, str]:
+    """``{name: one-line description}`` for ``hhlif list``."""
+    return {name: desc for name, (_, desc) in sorted(_REGISTRY.items())}

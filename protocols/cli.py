@@ -1,0 +1,319 @@
+"""The ``hhlif`` command line.
+
+::
+
+    hhlif list
+    hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cuda]
+                       [--seed N] [--threads N] [--out FILE.nix] [--force] [--figures DIR]
+    hhlif info FILE
+    hhlif analyze FILE [--json OUT] [--figures DIR] [--force]
+    hhlif compare REFERENCE_FILE CANDIDATE_FILE [--delta 2*ms]
+    hhlif mi FILE [--method pt] [--bin 2*ms] [--word 8] [--json OUT] [--force]
+
+Bad input gets one line naming the parameter, the value and what was expected, and exit
+status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hhlif.models.errors import (BackendUnavailableError, DivergenceError, OutputExistsError,
+                                 ParameterError, ProtocolScriptError, UnknownNameError)
+
+__all__ = ["main", "run_protocol_from_args", "build_parser"]
+
+_USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, PermissionError,
+                IsADirectoryError, DivergenceError, BackendUnavailableError, KeyError)
+
+#: Extra sub-commands contributed by optional modules: (module, function that adds them).
+_EXTENSIONS = (("hhlif.protocols.study", "add_commands"),
+               ("hhlif.protocols.equivalence_cli", "add_commands"))
+
+
+def _add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> None:
+    if with_model:
+        p.add_argument("--model", help="model name (see `hhlif list`)")
+        p.add_argument("--set", dest="settings", action="append", default=[],
+                       metavar="KEY=VALUE",
+                       help="protocol parameter with Brian2 units, e.g. amplitude=10*uA/cm**2")
+        p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+    p.add_argument("--backend", default="auto", help="auto, runtime, cpp or cuda (default auto)")
+    p.add_argument("--threads", type=int, default=None, help="OpenMP threads (cpp backend)")
+    p.add_argument("--out", help="write the recording to this NIX file")
+    p.add_argument("--force", action="store_true", help="overwrite existing output")
+    p.add_argument("--figures", help="write PNG figures to this folder")
+    p.add_argument("--json", help="write the summary table as JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hhlif", description=(
+        "Hodgkin-Huxley and LIF models in Brian2: run protocols, export Neo/NIX, analyse."))
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list models, protocols and backends")
+
+    p = sub.add_parser("run", help="run a built-in protocol or a protocol script")
+    p.add_argument("protocol", help="built-in name or path of a protocol script (.py)")
+    _add_run_options(p)
+
+    p = sub.add_parser("info", help="what a NIX file holds")
+    p.add_argument("file")
+
+    p = sub.add_parser("analyze", help="spike statistics of a Neo-readable file")
+    p.add_argument("file")
+    p.add_argument("--json")
+    p.add_argument("--figures")
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("compare", help="coincidence factor and timing errors of two recordings")
+    p.add_argument("reference")
+    p.add_argument("candidate")
+    p.add_argument("--delta", default="2*ms", help="coincidence window (default 2*ms)")
+    p.add_argument("--json")
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("mi", help="stimulus-response mutual information of a recording")
+    p.add_argument("file")
+    p.add_argument("--method", default="pt", help="plugin, pt, qe, shuffle or nsb (default pt)")
+    p.add_argument("--bin", dest="bin_size", default="2*ms", help="bin size (default 2*ms)")
+    p.add_argument("--word", dest="word_length", type=int, default=8,
+                   help="word length in bins (default 8)")
+    p.add_argument("--json")
+    p.add_argument("--force", action="store_true")
+
+    for module, func in _EXTENSIONS:
+        if importlib.util.find_spec(module) is not None:
+            getattr(importlib.import_module(module), func)(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``hhlif`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) if hasattr(args, "func") else _COMMANDS[args.command](args) or 0)
+    except _USER_ERRORS as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        print(f"hhlif: error: {message}", file=sys.stderr)
+        return 2
+
+
+# ----------------------------------------------------------------------------- commands
+def _cmd_list(args) -> int:
+    from hhlif import models
+
+    from .backends import available_backends
+    from .builtin import available_protocols
+
+    print("models:")
+    for name, desc in models.describe_all().items():
+        print(f"  {name:<14} {desc}")
+    print("protocols:")
+    for name, desc in available_protocols().items():
+        print(f"  {name:<14} {desc}")
+    print("backends:")
+    for name, desc in available_backends().items():
+        print(f"  {name:<14} {desc}")
+    return 0
+
+
+def _parse_settings(settings) -> dict:
+    from .units import parse_assignment
+
+    values = {}
+    for item in settings:
+        key, value = parse_assignment(item)
+        values[key] = value
+    return values
+
+
+def _cmd_run(args) -> int:
+    from .builtin import get_protocol
+    from .scripts import load_protocol_script
+
+    values = _parse_settings(args.settings)
+    seed = 0 if args.seed is None else args.seed
+    if args.seed is not None and args.seed < 0:
+        raise ParameterError(f"--seed={args.seed}: expected an integer >= 0")
+    if args.protocol.endswith(".py") or Path(args.protocol).is_file():
+        protocol = load_protocol_script(args.protocol)
+        changes = {}
+        if args.model:
+            changes["model"] = args.model
+        if args.seed is not None:
+            changes["seed"] = seed
+        if values:
+            changes["settings"] = dict(protocol.settings, **values)
+            stim_values = {k: v for k, v in values.items() if k in protocol.stimulus.parameters}
+            other = sorted(set(values) - set(stim_values))
+            if other:
+                raise UnknownNameError(f"parameter {other[0]!r}: a protocol script accepts --set"
+                                       f" only for stimulus parameters"
+                                       f" ({', '.join(protocol.stimulus.parameters)})")
+            changes["stimulus"] = protocol.stimulus.with_values(**stim_values)
+        if changes:
+            protocol = protocol.replace(**changes)
+    else:
+        protocol = get_protocol(args.protocol).make(model=args.model, seed=seed, **values)
+    return run_protocol_from_args(protocol, None, args)
+
+
+def run_protocol_from_args(protocol, argv=None, args=None) -> int:
+    """Run a protocol (or a multi-model comparison object with ``run``) with CLI options."""
+    from .running import run
+
+    if args is None:
+        parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name,
+                                         description="run this protocol script")
+        _add_run_options(parser, with_model=False)
+        args = parser.parse_args(argv)
+    if args.threads is not None and args.threads < 1:
+        raise ParameterError(f"--threads={args.threads}: expected an integer >= 1")
+    if args.out:
+        from .files import check_output
+
+        check_output(args.out, args.force)  # fail before a long run, not after
+    if hasattr(protocol, "execute"):  # comparison protocols (waveforms) do their own work
+        return protocol.execute(backend=args.backend, threads=args.threads, out=args.out,
+                                force=args.force, figures=args.figures, json_path=args.json)
+    recording = run(protocol, backend=args.backend, threads=args.threads)
+    print(recording.summary())
+    table = condition_table(recording)
+    print(format_table(table))
+    if args.out:
+        path = recording.save(args.out, force=args.force)
+        print(f"wrote {path}")
+    if args.json:
+        from .files import atomic_output
+
+        atomic_output(args.json, lambda tmp: Path(tmp).write_text(json.dumps(table, indent=2)),
+                      force=args.force)
+        print(f"wrote {args.json}")
+    if args.figures:
+        from .figures import recording_figures
+
+        for path in recording_figures(recording, args.figures, force=args.force):
+            print(f"wrote {path}")
+    return 0
+
+
+def condition_table(recording) -> list[dict]:
+    """Per condition: label, neurons, spikes and mean rate (Hz) of the main population."""
+    pop = recording.main
+    counts = pop.spike_counts()
+    seconds = (recording.t_stop - recording.t_start) / 1000.0
+    rows = []
+    for c in np.unique(pop.condition):
+        members = pop.condition == c
+        rows.append({"condition": int(c), "label": recording.condition_labels.get(int(c), ""),
+                     "neurons": int(members.sum()), "spikes": int(counts[members].sum()),
+                     "rate_hz": round(float(counts[members].mean() / seconds), 4)})
+    return rows
+
+
+def format_table(rows: list[dict]) -> str:
+    """Plain-text table of a list of dicts (same keys)."""
+    if not rows:
+        return "(empty)"
+    keys = list(rows[0])
+    cells = [[str(r.get(k, "")) for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def _cmd_info(args) -> int:
+    import neo
+    from neo.io import NixIO
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise FileNotFoundError(f"input file {str(path)!r} does not exist")
+    try:
+        with NixIO(str(path), mode="ro") as io:
+            blocks = io.read_all_blocks(lazy=False)
+    except Exception as exc:
+        raise ValueError(f"input file {str(path)!r} is not a readable NIX file"
+                         f" ({type(exc).__name__}: {exc})") from None
+    for block in blocks:
+        ann = block.annotations
+        print(f"block {block.name!r}: {len(block.segments)} segments")
+        if "hhlif_format" in ann:
+            prov = json.loads(ann.get("provenance_json", "{}"))
+            print(f"  written by hhlif {prov.get('hhlif_version')} (protocol {ann.get('protocol')!r},"
+                  f" model {ann.get('model')!r}, backend {prov.get('backend')!r},"
+                  f" dt {prov.get('protocol', {}).get('dt')}, seed {prov.get('protocol', {}).get('seed')})")
+        n_trains = sum(len(s.spiketrains) for s in block.segments)
+        n_spikes = sum(len(st) for s in block.segments for st in s.spiketrains)
+        n_sig = sum(len(s.analogsignals) for s in block.segments)
+        print(f"  {n_trains} spike trains, {n_spikes} spikes, {n_sig} analog signals")
+        for seg in block.segments[:5]:
+            print(f"  segment {seg.name!r}: {len(seg.spiketrains)} trains,"
+                  f" {len(seg.analogsignals)} signals {sorted({a.name for a in seg.analogsignals})}")
+        if len(block.segments) > 5:
+            print(f"  ... {len(block.segments) - 5} more segments")
+    _ = neo
+    return 0
+
+
+def _quantity_arg(text: str, name: str):
+    """'2*ms' → quantities.Quantity (for the analysis layer)."""
+    import quantities as pq
+
+    from .units import parse_value
+
+    value = parse_value(text, name)
+    from brian2 import Quantity, get_dimensions, second
+
+    if not isinstance(value, Quantity) or get_dimensions(value) != get_dimensions(second):
+        raise ParameterError(f"--{name}={text!r}: expected a time such as 2*ms")
+    return float(value) * pq.s
+
+
+def _cmd_analyze(args) -> int:
+    from hhlif.analysis import reports
+
+    _, table = reports.analyze(args.file, json_path=args.json, figures_dir=args.figures,
+                               force=args.force)
+    print(table)
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from hhlif.analysis import reports
+
+    delta = _quantity_arg(args.delta, "delta")
+    kwargs = {}
+    if args.json:
+        kwargs.update(json_path=args.json, force=args.force)
+    _, table = reports.compare_files(args.reference, args.candidate, delta=delta, **kwargs)
+    print(table)
+    return 0
+
+
+def _cmd_mi(args) -> int:
+    from hhlif.analysis import information_recordings as ir
+
+    _, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
+                             word_length=args.word_length, json_path=args.json, force=args.force)
+    print(table)
+    return 0
+
+
+_COMMANDS = {"list": _cmd_list, "run": _cmd_run, "info": _cmd_info, "analyze": _cmd_analyze,
+             "compare": _cmd_compare, "mi": _cmd_mi}
+
+_ = (OutputExistsError, ProtocolScriptError)
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Example protocol scripts shipped with hhlif (run in CI)."""

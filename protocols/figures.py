@@ -1,0 +1,88 @@
+"""Figures of a run: raster, membrane potential with the stimulus underneath, f–I curve.
+
+matplotlib with the Agg backend; every PNG is written atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .files import atomic_output
+
+__all__ = ["recording_figures", "save_figure"]
+
+
+def save_figure(fig, path, force: bool = False) -> Path:
+    """Save a matplotlib figure to ``path`` atomically, then close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return atomic_output(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
+                             force=force)
+    finally:
+        plt.close(fig)
+
+
+def recording_figures(recording, folder, force: bool = False) -> list[Path]:
+    """Write ``raster.png``, ``traces.png`` and, for f–I protocols, ``fi_curve.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    pop = recording.main
+    # raster
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    n_show = min(pop.n_neurons, 500)
+    sel = pop.spike_indices < n_show
+    ax.plot(pop.spike_times[sel], pop.spike_indices[sel], "|", color="k", markersize=4)
+    ax.set(xlabel="time (ms)", ylabel="neuron", xlim=(recording.t_start, recording.t_stop),
+           title=f"{recording.protocol}: {recording.model}, {pop.n_neurons} neurons"
+                 + (f" (first {n_show} shown)" if n_show < pop.n_neurons else ""))
+    fig.tight_layout()
+    written.append(save_figure(fig, folder / "raster.png", force))
+    # traces with the stimulus underneath
+    v = pop.signals.get("v")
+    stim = pop.signals.get("I_input")
+    if v is not None:
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 5), sharex=True,
+                                       gridspec_kw={"height_ratios": [3, 1]})
+        for k, neuron in enumerate(v.neurons[:8]):
+            label = recording.condition_labels.get(int(pop.condition[neuron]), "") or f"neuron {neuron}"
+            ax1.plot(v.times, v.values[:, k], lw=0.8, label=label)
+            if stim is not None and neuron in stim.neurons:
+                ax2.plot(stim.times, stim.channel(neuron), lw=0.8)
+        ax1.set(ylabel=f"v ({v.unit})", title=f"{recording.model}: membrane potential")
+        if len(v.neurons) > 1:
+            ax1.legend(fontsize=7, loc="upper right")
+        ax2.set(xlabel="time (ms)", ylabel=f"I ({stim.unit if stim else ''})")
+        fig.tight_layout()
+        written.append(save_figure(fig, folder / "traces.png", force))
+    if recording.protocol in ("fi-curve", "sweep"):
+        from .cli import condition_table
+
+        rows = condition_table(recording)
+        amps = [_label_number(r["label"]) for r in rows]
+        fig, ax = plt.subplots(figsize=(5, 4))
+        ax.plot(amps, [r["rate_hz"] for r in rows], "o-")
+        param = rows[0]["label"].split("=")[0] if rows and "=" in rows[0]["label"] else "amplitude"
+        unit = rows[0]["label"].split("*", 1)[1] if rows and "*" in rows[0]["label"] else ""
+        ax.set(xlabel=f"{param} ({unit})", ylabel="firing rate (Hz)",
+               title=f"{recording.model}: f–I curve" if recording.protocol == "fi-curve"
+               else f"{recording.model}: rate vs {param}")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        written.append(save_figure(fig, folder / "fi_curve.png", force))
+    return written
+
+
+def _label_number(label: str) -> float:
+    try:
+        return float(label.split("=", 1)[1].split("*")[0])
+    except (IndexError, ValueError):
+        return float("nan")

@@ -1,0 +1,211 @@
+"""The Recording: the one result type of a run — flat arrays plus provenance.
+
+Units are converted once, when the Recording is made from Brian2's monitors: spike and
+sample times in ms, membrane potentials in mV, currents in µA/cm² (``Signal.unit`` says
+which).  The Neo export (:mod:`hhlif.protocols.neo_export`) writes exactly these numbers, so
+a NIX round trip is lossless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Signal", "PopulationData", "Recording"]
+
+
+@dataclass
+class Signal:
+    """A sampled state variable of some neurons.
+
+    Attributes
+    ----------
+    name : str
+        Variable name (``v``, ``I_input`` = the applied stimulus, ...).
+    unit : str
+        Unit of ``values`` (``'mV'``, ``'uA/cm**2'``, ``'dimensionless'``).
+    t_start, sampling_period : float
+        In ms.
+    values : ndarray, shape (n_samples, n_channels)
+    neurons : ndarray of int, shape (n_channels,)
+        Neuron index (within the population) of each channel.
+    """
+
+    name: str
+    unit: str
+    t_start: float
+    sampling_period: float
+    values: np.ndarray
+    neurons: np.ndarray
+
+    @property
+    def times(self) -> np.ndarray:
+        """Sample times in ms."""
+        return self.t_start + self.sampling_period * np.arange(self.values.shape[0])
+
+    def channel(self, neuron: int) -> np.ndarray:
+        """The trace of one neuron."""
+        idx = np.flatnonzero(self.neurons == neuron)
+        if not idx.size:
+            raise KeyError(f"neuron {neuron} was not recorded for {self.name!r}; recorded:"
+                           f" {self.neurons.tolist()[:20]}")
+        return self.values[:, idx[0]]
+
+
+@dataclass
+class PopulationData:
+    """Spikes and signals of one population (a NeuronGroup's model neurons).
+
+    Attributes
+    ----------
+    name, model : str
+    n_neurons : int
+    spike_indices : ndarray of int64
+        Neuron index of each spike.
+    spike_times : ndarray of float64
+        Spike times in ms (sorted by time, then index, as Brian2 records them).
+    trial, condition : ndarray of int, shape (n_neurons,)
+        Labels of each neuron.
+    signals : dict of str to Signal
+    """
+
+    name: str
+    model: str
+    n_neurons: int
+    spike_indices: np.ndarray
+    spike_times: np.ndarray
+    trial: np.ndarray
+    condition: np.ndarray
+    signals: dict = field(default_factory=dict)
+
+    def spike_counts(self) -> np.ndarray:
+        """Number of spikes of each neuron."""
+        return np.bincount(self.spike_indices, minlength=self.n_neurons)
+
+    def spike_times_of(self, neuron: int) -> np.ndarray:
+        """Spike times (ms) of one neuron."""
+        return self.spike_times[self.spike_indices == neuron]
+
+
+@dataclass
+class Recording:
+    """What a protocol run produced.
+
+    Attributes
+    ----------
+    populations : dict of str to PopulationData
+        ``'neurons'`` for single-neuron protocols; network populations otherwise.
+    t_start, t_stop : float
+        In ms.
+    condition_labels : dict of int to str
+    protocol, model : str
+    provenance : dict
+        Model (equations, parameters with units), protocol and its parameters, backend,
+        dt, method, seed, versions of hhlif/brian2/numpy, wall times of build and run.
+    """
+
+    populations: dict
+    t_start: float
+    t_stop: float
+    condition_labels: dict
+    protocol: str
+    model: str
+    provenance: dict = field(default_factory=dict)
+
+    # convenience for the common single-population case
+    @property
+    def main(self) -> PopulationData:
+        """The first population (the neurons of a single-neuron protocol)."""
+        return next(iter(self.populations.values()))
+
+    @property
+    def spike_indices(self) -> np.ndarray:
+        return self.main.spike_indices
+
+    @property
+    def spike_times(self) -> np.ndarray:
+        return self.main.spike_times
+
+    @property
+    def n_neurons(self) -> int:
+        return self.main.n_neurons
+
+    def rates(self, population: str | None = None) -> np.ndarray:
+        """Mean firing rate of each neuron in Hz over [t_start, t_stop]."""
+        pop = self.populations[population] if population else self.main
+        return pop.spike_counts() / ((self.t_stop - self.t_start) / 1000.0)
+
+    def to_neo(self, packed: bool | None = None):
+        """This recording as a ``neo.Block`` (see :func:`hhlif.protocols.neo_export.to_neo`)."""
+        from .neo_export import to_neo
+
+        return to_neo(self, packed=packed)
+
+    def save(self, path, *, force: bool = False, packed: bool | None = None):
+        """Write a NIX file atomically (never overwriting without ``force``)."""
+        from .neo_export import write_nix
+
+        return write_nix(self, path, force=force, packed=packed)
+
+    @classmethod
+    def load(cls, path) -> "Recording":
+        """Read a NIX file written by hhlif back into a Recording."""
+        from .neo_export import read_nix
+
+        return read_nix(path)
+
+    def equals(self, other: "Recording") -> bool:
+        """Exact equality of arrays, labels, annotations and provenance."""
+        return _diff(self, other) is None
+
+    def summary(self) -> str:
+        """A few lines describing the recording."""
+        lines = [f"protocol {self.protocol!r}, model {self.model!r},"
+                 f" {self.t_stop - self.t_start:g} ms"]
+        for name, pop in self.populations.items():
+            counts = pop.spike_counts()
+            rate = counts.mean() / ((self.t_stop - self.t_start) / 1000.0) if pop.n_neurons else 0
+            lines.append(f"  {name}: {pop.n_neurons} neurons, {len(pop.spike_times)} spikes,"
+                         f" mean rate {rate:.2f} Hz, signals {sorted(pop.signals)}")
+        return "\n".join(lines)
+
+
+def _diff(a: Recording, b: Recording) -> str | None:
+    """First difference between two recordings, or None."""
+    for attr in ("t_start", "t_stop", "protocol", "model"):
+        if getattr(a, attr) != getattr(b, attr):
+            return attr
+    if {int(k): v for k, v in a.condition_labels.items()} != \
+            {int(k): v for k, v in b.condition_labels.items()}:
+        return "condition_labels"
+    if a.provenance != b.provenance:
+        return "provenance"
+    if list(a.populations) != list(b.populations):
+        return "populations"
+    for name in a.populations:
+        pa, pb = a.populations[name], b.populations[name]
+        for attr in ("model", "n_neurons"):
+            if getattr(pa, attr) != getattr(pb, attr):
+                return f"{name}.{attr}"
+        for attr in ("spike_indices", "spike_times", "trial", "condition"):
+            x, y = getattr(pa, attr), getattr(pb, attr)
+            if x.shape != y.shape or not np.array_equal(x, y):
+                return f"{name}.{attr}"
+        if sorted(pa.signals) != sorted(pb.signals):
+            return f"{name}.signals"
+        for key in pa.signals:
+            sa, sb = pa.signals[key], pb.signals[key]
+            if (sa.unit, sa.t_start, sa.sampling_period) != (sb.unit, sb.t_start, sb.sampling_period):
+                return f"{name}.signals.{key}.meta"
+            if not (np.array_equal(sa.values, sb.values) and np.array_equal(sa.neurons, sb.neurons)):
+                return f"{name}.signals.{key}.values"
+    return None
+
+
+def _as_python(value: Any):
+    """Numpy scalars → Python scalars (annotations read back from NIX)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,304 @@
+"""Running a protocol on a backend: ``run(protocol, backend=...) -> Recording``.
+
+One protocol run is one Brian2 build: every (condition, trial) copy is a block of neurons
+of the same group(s), stimulus values per copy are per-neuron variables, and the frozen
+stimulus noise is a TimedArray shared by all copies.  Divergence (NaN or inf in the
+membrane potential) raises :class:`~hhlif.models.errors.DivergenceError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+import sys
+import time
+
+import numpy as np
+
+from hhlif.models.errors import DivergenceError, ParameterError
+from hhlif.models.units import display_unit
+
+from .backends import get_backend
+from .protocol import Protocol
+from .recording import PopulationData, Recording, Signal
+from .stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
+
+__all__ = ["run", "build_simulation"]
+
+#: Above this many neuron-steps a run reports its progress.
+PROGRESS_THRESHOLD = 2e8
+
+
+def build_simulation(protocol: Protocol):
+    """Create the Brian2 objects of a protocol (inside an active device).
+
+    Returns
+    -------
+    populations : dict of str to hhlif.models.Population
+    objects : list
+        Every Brian2 object (groups, synapses, Poisson sources).
+    labels : dict of str to (trial, condition) arrays, one value per model neuron
+    """
+    from brian2 import Hz, NeuronGroup, PoissonInput, Synapses, TimedArray, amp, meter, second
+
+    model = protocol.neuron_model
+    copies = protocol.n_copies
+    stim_values, model_values = protocol.per_copy_values()
+    stimulus = protocol.stimulus.with_values(**stim_values) if stim_values else protocol.stimulus
+    dt = protocol.integration_dt
+
+    if protocol.network is not None:
+        populations, objects, labels = protocol.network.build(
+            model, copies=copies, stimulus=stimulus, duration=protocol.duration,
+            parameters=model_values, method=protocol.integration_method, dt=dt,
+            intrinsic=(protocol.intrinsic_noise, protocol.intrinsic_tau, protocol.seed))
+        return populations, objects, labels
+
+    n = copies
+    code = stimulus_code(stimulus, "stim_", n, protocol.duration)
+    expression = code.expression
+    extra = [code.declarations]
+    namespace = dict(code.namespace)
+    if float(protocol.intrinsic_noise) > 0:
+        sample_dt = min(float(protocol.intrinsic_tau) / 10, 1e-4)
+        steps = int(math.ceil(float(protocol.duration) / sample_dt)) + 1
+        if steps * n > 2e8:
+            raise ParameterError(
+                f"intrinsic_noise: {steps} samples x {n} neurons is too large to hold; use fewer"
+                f" trials or a shorter duration")
+        rng = np.random.default_rng(np.random.SeedSequence([int(protocol.seed), 7919]))
+        noise = ornstein_uhlenbeck(steps, sample_dt, 0.0, float(protocol.intrinsic_noise),
+                                   float(protocol.intrinsic_tau), rng, n=n)
+        namespace["intrinsic_values"] = TimedArray(noise * (1 * CURRENT), dt=sample_dt * second)
+        expression += " + intrinsic_values(t, neuron_index)"
+    if code.synaptic:
+        extra.append("dI_syn/dt = -I_syn/tau_syn_input : amp/meter**2")
+        expression += " + I_syn"
+        (_, first), = code.synaptic[:1] or [(None, None)]
+        namespace["tau_syn_input"] = first.tau_syn
+    population = model.build(n, input_expression=expression,
+                             extra_equations="\n".join(e for e in extra if e),
+                             variables=code.variables, parameters=model_values,
+                             namespace=namespace, method=protocol.integration_method, dt=dt,
+                             name="neurons")
+    objects = list(population.objects)
+    for prefix, poisson in code.synaptic:
+        rate = poisson.rate
+        if np.ndim(rate) == 0 and not poisson.modulation:
+            objects.append(PoissonInput(population.inputs, "I_syn", int(poisson.n_sources),
+                                        rate, weight=f"{float(poisson.weight)!r}*amp/meter**2"))
+        else:
+            # per-neuron or modulated rates: explicit sources, ``n_sources`` per neuron
+            k = int(poisson.n_sources)
+            rates = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
+            src = NeuronGroup(n * k, "source_rate : hertz (constant)",
+                              threshold=f"rand() < ({poisson.rate_expression('source_rate')})*dt",
+                              namespace={}, dt=dt, name="poisson_sources")
+            src.source_rate = np.repeat(rates, k) * Hz
+            syn = Synapses(src, population.inputs, model="w : amp/meter**2 (constant)",
+                           on_pre="I_syn_post += w", namespace={}, dt=dt, name="poisson_synapses")
+            syn.connect(j=f"i // {k}")
+            syn.w = np.repeat(np.broadcast_to(np.asarray(poisson.weight, dtype=float), (n,)), k) \
+                * (amp / meter**2)
+            objects += [src, syn]
+    trials = int(protocol.trials)
+    labels = {"neurons": (np.arange(n) % trials, np.arange(n) // trials)}
+    return {"neurons": population}, objects, labels
+
+
+def _record_indices(protocol: Protocol, n: int, labels) -> np.ndarray:
+    spec = protocol.record_neurons
+    trial, condition = labels
+    if spec == "first":
+        idx = np.flatnonzero(trial == 0)[:100]
+    elif spec == "all":
+        idx = np.arange(n)
+    elif isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        idx = np.arange(min(int(spec), n))
+    else:
+        idx = np.asarray(spec, dtype=int)
+        if idx.ndim != 1 or (idx.size and (idx.min() < 0 or idx.max() >= n)):
+            raise ParameterError(f"record_neurons={spec!r}: expected 'first', 'all', a count,"
+                                 f" or indices in [0, {n})")
+    return idx
+
+
+def _structure_key(protocol: Protocol, backend_name: str, threads) -> str:
+    """What determines the generated code's structure (not the parameter values)."""
+    desc = protocol.describe()
+    key = {
+        "model": protocol.neuron_model.describe()["equations"],
+        "stimulus": desc["stimulus"]["type"],
+        "n": protocol.n_neurons,
+        "record": desc["record"], "record_neurons": str(protocol.record_neurons),
+        "network": desc["network"], "method": desc["method"], "backend": backend_name,
+        "threads": threads, "name": protocol.name,
+    }
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None,
+        progress: bool | None = None, generate_only: bool = False) -> Recording | None:
+    """Run ``protocol`` and return its :class:`Recording`.
+
+    Parameters
+    ----------
+    protocol : Protocol
+    backend : str
+        ``auto``, ``runtime``, ``cpp`` or ``cuda`` (see :mod:`hhlif.protocols.backends`).
+    threads : int, optional
+        OpenMP threads for the C++ backend (default: Brian2's, i.e. single-threaded).
+    progress : bool, optional
+        Print progress (default: for runs above ~2·10⁸ neuron-steps).
+    generate_only : bool
+        Standalone backends: generate the code without compiling or running it (returns
+        None); used to check CUDA code generation on machines without a GPU.
+
+    Raises
+    ------
+    DivergenceError
+        If the membrane potential became NaN or infinite.
+    BackendUnavailableError, UnknownNameError
+        For a backend that is unknown or cannot run here.
+
+    Examples
+    --------
+    >>> from brian2 import ms, uA, cm
+    >>> from hhlif.protocols import Protocol, run, stimuli
+    >>> rec = run(Protocol(model="lif", stimulus=stimuli.Constant(20*uA/cm**2),
+    ...                    duration=100*ms), backend="runtime")
+    >>> int(rec.main.spike_counts()[0])
+    11
+    """
+    from brian2 import Network, SpikeMonitor, StateMonitor, ms, second
+
+    if not isinstance(protocol, Protocol):
+        raise ParameterError(f"protocol={protocol!r}: expected an hhlif.protocols.Protocol")
+    be = get_backend(backend)
+    if not generate_only:
+        be.check()
+    steps = float(protocol.duration / protocol.integration_dt)
+    units_total = protocol.n_neurons * protocol.neuron_model.units_per_neuron
+    show = progress if progress is not None else units_total * steps > PROGRESS_THRESHOLD
+    key = _structure_key(protocol, be.name, threads)
+    wall0 = time.perf_counter()
+    with be.session(key, threads=threads, generate_only=generate_only) as session:
+        import brian2
+
+        brian2.seed(int(protocol.seed))
+        populations, objects, labels = build_simulation(protocol)
+        monitors = {}
+        for name, pop in populations.items():
+            spikes = SpikeMonitor(pop.output, name=f"spikes_{name}".replace("-", "_"))
+            rec_idx = _record_indices(protocol, pop.n, labels[name])
+            variables = [v for v in protocol.record if v in pop.output.variables]
+            unknown = [v for v in protocol.record if v not in pop.output.variables]
+            if unknown and name == next(iter(populations)):
+                raise ParameterError(
+                    f"record={list(protocol.record)!r}: {unknown} are not variables of model"
+                    f" {protocol.neuron_model.name!r}; valid: {sorted(pop.output.variables.keys())[:40]}")
+            state = None
+            if variables and rec_idx.size:
+                state = StateMonitor(pop.output, variables, record=rec_idx, dt=protocol.record_dt,
+                                     name=f"state_{name}".replace("-", "_"))
+            monitors[name] = (spikes, state, rec_idx, variables)
+            objects += [m for m in (spikes, state) if m is not None]
+        net = Network(objects)
+        build0 = time.perf_counter()
+        report = "text" if show else None
+        net.run(protocol.duration, namespace={}, report=report,
+                report_period=10 * second)
+        run0 = time.perf_counter()
+        session.build()
+        run1 = time.perf_counter()
+        if generate_only:
+            return None
+        result = _collect(protocol, populations, monitors, labels)
+    wall1 = time.perf_counter()
+    result.provenance.update(_provenance(protocol, be.name, threads, session,
+                                         build=run0 - build0, run=run1 - run0,
+                                         wall=wall1 - wall0, populations=populations))
+    return result
+
+
+def _collect(protocol, populations, monitors, labels) -> Recording:
+    from brian2 import ms
+
+    pops = {}
+    voltage = protocol.neuron_model.voltage
+    for name, pop in populations.items():
+        spikes, state, rec_idx, variables = monitors[name]
+        final_v = np.asarray(getattr(pop.output, voltage)[:]) if voltage in pop.output.variables \
+            else np.zeros(0)
+        if final_v.size and not np.all(np.isfinite(final_v)):
+            bad = int(np.sum(~np.isfinite(final_v)))
+            raise DivergenceError(
+                f"integration diverged: {voltage} is NaN/inf in {bad} of {final_v.size} neurons"
+                f" of {name!r} (model {pop.model.name!r}, method"
+                f" {protocol.integration_method!r}, dt={protocol.integration_dt}); use a smaller"
+                f" dt or a more stable method")
+        signals = {}
+        if state is not None:
+            for var in variables:
+                raw = getattr(state, var + "_")  # SI values, shape (channels, samples)
+                if not np.all(np.isfinite(raw)):
+                    raise DivergenceError(
+                        f"integration diverged: recorded {var} contains NaN/inf (model"
+                        f" {pop.model.name!r}, dt={protocol.integration_dt}); use a smaller dt")
+                unit, text = display_unit(pop.output.variables[var].unit * 1)
+                scale = 1.0 if unit is None else float(1 * unit)
+                signals[var] = Signal(var, text if unit is not None else "dimensionless",
+                                      t_start=0.0, sampling_period=float(protocol.record_dt / ms),
+                                      values=np.ascontiguousarray((raw / scale).T),
+                                      neurons=np.asarray(rec_idx, dtype=np.int64))
+        trial, condition = labels[name]
+        pops[name] = PopulationData(
+            name=name, model=pop.model.name, n_neurons=pop.n,
+            spike_indices=np.asarray(spikes.i[:], dtype=np.int64),
+            spike_times=np.asarray(spikes.t_[:], dtype=float) * 1000.0,
+            trial=np.asarray(trial, dtype=np.int64), condition=np.asarray(condition, dtype=np.int64),
+            signals=signals)
+    return Recording(populations=pops, t_start=0.0, t_stop=float(protocol.duration / ms),
+                     condition_labels=protocol.condition_labels(), protocol=protocol.name,
+                     model=protocol.neuron_model.name, provenance={})
+
+
+def _provenance(protocol, backend, threads, session, *, build, run, wall, populations) -> dict:
+    import brian2
+
+    from ._version import __version__
+
+    return {
+        "hhlif_version": __version__,
+        "brian2_version": brian2.__version__,
+        "numpy_version": np.__version__,
+        "python_version": sys.version.split()[0],
+        "platform": platform.platform(),
+        "backend": backend,
+        "threads": threads,
+        "build_directory": str(session.directory) if session.directory else None,
+        "protocol": protocol.describe(),
+        "model": protocol.neuron_model.describe(),
+        "n_units": {k: p.n_units for k, p in populations.items()},
+        "populations_order": list(populations),
+        "wall_time_s": _timers(session, build, run, wall),
+        "fingerprint": hashlib.sha256(json.dumps(protocol.describe(), sort_keys=True)
+                                      .encode()).hexdigest()[:16],
+    }
+
+
+def _timers(session, setup, simulate, wall) -> dict:
+    """Wall times in s: Python set-up, compile (standalone) and the simulation itself."""
+    out = {"setup": round(setup, 6), "build_and_run": round(simulate, 6), "total": round(wall, 6)}
+    if session.directory is not None:
+        timers = session.timers
+        compile_t = timers.get("compile") or {}
+        if isinstance(compile_t, dict):
+            total = sum(v for v in compile_t.values() if isinstance(v, (int, float)))
+            out["compile"] = round(total, 6)
+        run_binary = timers.get("run_binary")
+        if isinstance(run_binary, (int, float)):
+            out["run_binary"] = round(run_binary, 6)
+    return out

@@ -1,0 +1,83 @@
+"""Shared builders for the analysis tests: hhlif-style and foreign Neo data."""
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+from elephant.spike_train_generation import StationaryGammaProcess, StationaryPoissonProcess
+
+
+def poisson_trains(n, rate, t_stop, seed):
+    """n Poisson trains from Elephant's generator (Elephant draws from numpy's global RNG)."""
+    np.random.seed(seed)
+    return StationaryPoissonProcess(rate, t_start=0 * pq.s, t_stop=t_stop).generate_n_spiketrains(n)
+
+
+def gamma_trains(n, rate, k, t_stop, seed):
+    np.random.seed(seed)
+    return StationaryGammaProcess(rate, shape_factor=k, t_start=0 * pq.s,
+                                  t_stop=t_stop).generate_n_spiketrains(n)
+
+
+def _ms(train):
+    """Times in ms as a plain array (neo's SpikeTrain.rescale deep-copies and is slow)."""
+    return np.asarray(train.magnitude) * float(pq.Quantity(1.0, train.units).rescale(pq.ms))
+
+
+def hhlif_block(trains_per_segment, packed, population="exc", model="hh",
+                labels=None, n_conditions=1):
+    """A Block in hhlif's export format.
+
+    trains_per_segment: list (one per segment) of lists of SpikeTrains (one per neuron);
+    segment s is trial s // n_conditions, condition s % n_conditions.
+    """
+    block = neo.Block(hhlif_format=1, protocol="test-protocol", model=model,
+                      provenance_json='{"seed": 1}')
+    for s, trains in enumerate(trains_per_segment):
+        trial, cond = s // n_conditions, s % n_conditions
+        label = (labels or {}).get(cond, f"c{cond}")
+        seg = neo.Segment(trial=trial, condition=cond, condition_label=label)
+        block.segments.append(seg)
+        if packed:
+            times = np.concatenate([_ms(t) for t in trains])
+            ids = np.concatenate([np.full(len(t), i) for i, t in enumerate(trains)]).astype(int)
+            order = np.argsort(times, kind="stable")
+            st = neo.SpikeTrain(times[order] * pq.ms, t_start=trains[0].t_start,
+                                t_stop=trains[0].t_stop, packed=True, population=population,
+                                model=model, neuron_start=0, neuron_stop=len(trains),
+                                trial=trial, condition=cond,
+                                array_annotations={"neuron": ids[order]})
+            seg.spiketrains.append(st)
+        else:
+            for i, t in enumerate(trains):
+                seg.spiketrains.append(neo.SpikeTrain(
+                    _ms(t) * pq.ms, t_start=t.t_start, t_stop=t.t_stop, neuron=i,
+                    population=population, model=model, trial=trial, condition=cond))
+    return block
+
+
+def write_nix(block, path):
+    io = neo.io.NixIO(str(path), mode="ow")
+    try:
+        io.write_block(block)
+    finally:
+        io.close()
+    return path
+
+
+@pytest.fixture
+def foreign_nix(tmp_path):
+    """A NIX file written by plain Neo (no hhlif annotations): 2 segments x 5 trains."""
+    block = neo.Block(name="foreign")
+    for s in range(2):
+        seg = neo.Segment(name=f"seg{s}")
+        block.segments.append(seg)
+        seg.spiketrains.extend(poisson_trains(5, 20 * pq.Hz, 2 * pq.s, seed=10 + s))
+    return write_nix(block, tmp_path / "foreign.nix")
+
+
+@pytest.fixture
+def build():
+    """The builders above, as a fixture (tests cannot import conftest under importlib mode)."""
+    import types
+    return types.SimpleNamespace(poisson_trains=poisson_trains, gamma_trains=gamma_trains,
+                                 hhlif_block=hhlif_block, write_nix=write_nix)

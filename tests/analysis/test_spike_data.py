@@ -1,0 +1,158 @@
+"""Tests of hhlif.analysis.spike_data: loading every input kind into SpikeData."""
+import subprocess
+import sys
+
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+
+from hhlif.analysis.errors import AnalysisInputError
+from hhlif.analysis.spike_data import SpikeData, load_spikes, unpack_spiketrains
+
+
+def _trains_per_segment(build, n_trials=3, n_neurons=7):
+    return [build.poisson_trains(n_neurons, 30 * pq.Hz, 1 * pq.s, seed=s) for s in range(n_trials)]
+
+
+def test_import_does_not_load_brian2_or_other_subpackages():
+    code = ("import sys, hhlif.analysis; "
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'brian2' "
+            "or m.startswith(('hhlif.models', 'hhlif.protocols'))]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_hhlif_block_packed_and_per_neuron_give_the_same_spikes(build, packed):
+    segs = _trains_per_segment(build)
+    data = load_spikes(build.hhlif_block(segs, packed=packed))
+    assert data.n_neurons == 21 and data.annotations["protocol"] == "test-protocol"
+    assert data.annotations["provenance"] == {"seed": 1}
+    for k, train in enumerate(data.spiketrains()):
+        trial, neuron = data.trial[k], data.local_index[k]
+        expected = segs[trial][neuron].rescale(pq.s).magnitude
+        np.testing.assert_allclose(train.magnitude, expected, rtol=1e-12)  # ms -> s rescale only
+        assert train.annotations["population"] == "exc"
+    assert sorted(set(data.trial.tolist())) == [0, 1, 2]
+    assert data.condition_labels == {0: "c0"}
+
+
+def test_packed_block_keeps_silent_neurons_and_unpack_matches(build):
+    trains = build.poisson_trains(4, 30 * pq.Hz, 1 * pq.s, seed=3)
+    trains.append(neo.SpikeTrain([] * pq.s, t_stop=1 * pq.s))  # silent neuron 4
+    block = build.hhlif_block([trains], packed=True)
+    data = load_spikes(block)
+    assert data.n_neurons == 5 and data.counts()[4] == 0
+    unpacked = unpack_spiketrains(block.segments[0].spiketrains[0])
+    assert [len(t) for t in unpacked] == data.counts().tolist() == [len(t) for t in trains]
+    assert [t.annotations["neuron"] for t in unpacked] == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(unpacked[2].rescale(pq.s).magnitude, trains[2].magnitude,
+                               rtol=1e-12)
+
+
+def test_unpack_rejects_missing_annotations():
+    train = neo.SpikeTrain([1, 2] * pq.ms, t_stop=5 * pq.ms, packed=True)
+    with pytest.raises(AnalysisInputError, match="neuron_start"):
+        unpack_spiketrains(train)
+
+
+def test_hhlif_nix_round_trip_keeps_trials_conditions_and_labels(build, tmp_path):
+    segs = _trains_per_segment(build, n_trials=4, n_neurons=3)
+    block = build.hhlif_block(segs, packed=True, n_conditions=2, labels={0: "sine", 1: "square"})
+    path = build.write_nix(block, tmp_path / "rec.nix")
+    data = load_spikes(path)
+    assert data.n_neurons == 12 and data.n_spikes == sum(len(t) for s in segs for t in s)
+    assert data.condition_labels == {0: "sine", 1: "square"}
+    assert sorted(set(zip(data.trial.tolist(), data.condition.tolist()))) == \
+        [(0, 0), (0, 1), (1, 0), (1, 1)]
+
+
+def test_foreign_nix_uses_segment_as_trial(foreign_nix):
+    data = load_spikes(foreign_nix)
+    assert data.n_neurons == 10 and not data.annotations["hhlif"]
+    assert data.trial.tolist() == [0] * 5 + [1] * 5
+    assert data.local_index.tolist() == list(range(5)) * 2
+
+
+def test_recording_like_object_is_converted_with_to_neo(build):
+    block = build.hhlif_block(_trains_per_segment(build, 1), packed=False)
+
+    class Recording:
+        def to_neo(self):
+            return block
+    assert load_spikes(Recording()).n_neurons == 7
+
+
+def test_segment_and_list_inputs():
+    a = neo.SpikeTrain([1, 5] * pq.ms, t_stop=10 * pq.ms)
+    b = neo.SpikeTrain([2] * pq.ms, t_stop=10 * pq.ms)
+    seg = neo.Segment()
+    seg.spiketrains.extend([a, b])
+    for source in (seg, [a, b]):
+        data = load_spikes(source)
+        assert data.counts().tolist() == [2, 1]
+        assert data.t_stop == 0.01 * pq.s
+
+
+def test_different_spans_use_common_span_and_say_so():
+    a = neo.SpikeTrain([1, 5] * pq.ms, t_start=0 * pq.ms, t_stop=10 * pq.ms)
+    b = neo.SpikeTrain([12] * pq.ms, t_start=2 * pq.ms, t_stop=20 * pq.ms)
+    data = load_spikes([a, b])
+    assert float(data.t_start) == 0.0 and float(data.t_stop.rescale(pq.ms)) == pytest.approx(20)
+    assert "different spans" in data.annotations["span_note"]
+
+
+def test_select_and_by_trial(build):
+    data = load_spikes(build.hhlif_block(_trains_per_segment(build), packed=True))
+    one = data.select(trial=1)
+    assert one.n_neurons == 7 and set(one.trial.tolist()) == {1}
+    assert one.n_spikes == int(data.counts()[data.trial == 1].sum())
+    assert sorted(data.by_trial()) == [0, 1, 2]
+    with pytest.raises(AnalysisInputError, match=r"trial=9.*valid values: \[0, 1, 2\]"):
+        data.select(trial=9)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(indices=[0, 3], times=[0.1, 0.2]), r"neuron id 3.*0\.\.1"),
+    (dict(indices=[0, 1], times=[0.1, 2.0]), r"spike at 2\.0 s.*\[0\.0, 1\.0\]"),
+    (dict(indices=[0], times=[0.1, 0.2]), "one time per spike"),
+])
+def test_spikedata_validates_itself(kwargs, match):
+    with pytest.raises(AnalysisInputError, match=match):
+        SpikeData(n_neurons=2, t_start=0 * pq.s, t_stop=1 * pq.s, **kwargs)
+
+
+def test_bad_sources_give_clear_errors(tmp_path, build):
+    with pytest.raises(AnalysisInputError, match="no such file"):
+        load_spikes(tmp_path / "missing.nix")
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("this is not a recording\n\x00\x01 garbage")
+    with pytest.raises(AnalysisInputError, match="garbage.txt"):
+        load_spikes(garbage)
+    unknown = tmp_path / "data.xyz"
+    unknown.write_text("??")
+    with pytest.raises(AnalysisInputError, match=r"data\.xyz.*not a format Neo recognises"):
+        load_spikes(unknown)
+    # a NIX file holding only an AnalogSignal
+    block = neo.Block()
+    seg = neo.Segment()
+    block.segments.append(seg)
+    seg.analogsignals.append(neo.AnalogSignal(np.zeros((10, 1)), units="mV",
+                                              sampling_rate=1 * pq.kHz))
+    path = build.write_nix(block, tmp_path / "signals.nix")
+    with pytest.raises(AnalysisInputError, match=r"signals\.nix.*no SpikeTrain.*1 analog"):
+        load_spikes(path)
+    bad_nix = tmp_path / "bad.nix"
+    bad_nix.write_text("not hdf5")
+    with pytest.raises(AnalysisInputError, match=r"bad\.nix"):
+        load_spikes(bad_nix)
+    with pytest.raises(AnalysisInputError, match=r"source=\[\]"):
+        load_spikes([])
+    with pytest.raises(AnalysisInputError, match="type int"):
+        load_spikes(3)
+
+
+def test_empty_trains_load_as_silent_neurons():
+    data = load_spikes([neo.SpikeTrain([] * pq.ms, t_stop=10 * pq.ms)] * 2)
+    assert data.n_neurons == 2 and data.n_spikes == 0

@@ -1,0 +1,132 @@
+"""Tests of hhlif.analysis.spike_timing: coincidence factor and the He et al. timing errors."""
+import json
+import math
+
+import neo
+import numpy as np
+import pytest
+import quantities as pq
+
+from hhlif.analysis.errors import AnalysisInputError
+from hhlif.analysis.spike_timing import (
+    coincidence_factor, compare, isi_difference, match_spikes, spike_time_error)
+
+
+def test_identical_trains_give_gamma_one(build):
+    st = build.poisson_trains(1, 20 * pq.Hz, 20 * pq.s, seed=1)[0]
+    assert coincidence_factor(st, st.copy()) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_independent_poisson_trains_give_gamma_near_zero(build):
+    # N_coinc of independent trains is ~Poisson(2 nu Delta N_ref) (= 160 here): Gamma has
+    # sd ~ sqrt(160) / 2000 / 0.92 ~ 0.007; we allow 5 sd plus 0.005 for the small
+    # O((nu Delta)^2) deficit of one-to-one matching.
+    a, b = build.poisson_trains(2, 20 * pq.Hz, 100 * pq.s, seed=2)
+    n = len(a)
+    nu_delta2 = 2 * (len(b) / 100.0) * 0.002
+    sd = math.sqrt(nu_delta2 * n) / n / (1 - nu_delta2)
+    assert abs(coincidence_factor(a, b)) < 5 * sd + 0.005
+
+
+@pytest.mark.parametrize("both_jittered", [False, True])
+def test_gaussian_jitter_gives_the_analytic_gamma(build, both_jittered):
+    """Derivation: candidate spike k is reference spike k shifted by e_k ~ N(0, s) with
+    s = 1 ms (or both trains are a common train jittered by 1 ms each, s = sqrt(2) ms).
+    A reference spike keeps its partner with p = P(|e| <= Delta) = erf(Delta / (s sqrt 2));
+    otherwise it matches some other candidate spike by chance with probability 2 nu Delta.
+    So <N_coinc> = N [p + (1 - p) 2 nu Delta] and
+    Gamma = (N_coinc - 2 nu Delta N) / N / (1 - 2 nu Delta) = p.
+    With Delta = 2 ms: p = erf(sqrt 2) = 0.9545 (one jittered) or erf(1) = 0.8427 (both).
+    Tolerance 0.015: Monte-Carlo sd sqrt(p(1-p)/N) <= 0.005 for N ~ 6000 spikes (3 sd), and
+    the neglected second-order terms (a partner taken by a neighbour, ~2 nu x few ms x (1-p))
+    are below 0.002 at nu = 2 Hz."""
+    base = build.poisson_trains(1, 2 * pq.Hz, 3000 * pq.s, seed=3)[0].rescale(pq.ms).magnitude
+    rng = np.random.default_rng(4)
+    if both_jittered:
+        ref = np.sort(base + rng.normal(0, 1.0, base.size))
+        s = math.sqrt(2.0)
+    else:
+        ref = base
+        s = 1.0
+    cand = np.sort(base + rng.normal(0, 1.0, base.size))
+    p = math.erf(2.0 / (s * math.sqrt(2.0)))
+    gamma = coincidence_factor(ref, cand, delta=2 * pq.ms, t_start=-10 * pq.ms,
+                               t_stop=3000.01 * pq.s)
+    assert gamma == pytest.approx(p, abs=0.015)
+    assert (p > 0.95) != both_jittered  # the two cases really differ (0.954 vs 0.843)
+
+
+def test_each_spike_matches_at_most_once():
+    # two reference spikes within Delta of one candidate spike: one coincidence only
+    pairs = match_spikes(np.array([10.0, 11.0]), np.array([10.5]), 2.0)
+    assert pairs.tolist() == [[0, 0]]
+    # greedy must not steal: ref 10 could take 11.9, but then ref 13 would lose it
+    pairs = match_spikes(np.array([10.0, 13.0]), np.array([8.5, 11.9]), 2.0)
+    assert len(pairs) == 2
+
+
+def test_gamma_hand_example_and_units():
+    # N_coinc = 2, nu_cand = 3 / 100 ms, <N> = 2 * 0.03 * 2 * 3 = 0.36, norm = 0.88
+    expected = (2 - 0.36) / 3 / 0.88
+    ref, cand = [10, 50, 90], [11, 70, 90]
+    assert coincidence_factor(ref, cand, t_stop=100 * pq.ms) == pytest.approx(expected)
+    assert coincidence_factor(np.array(ref) / 1e3, np.array(cand) / 1e3, t_stop=0.1 * pq.s,
+                              units=pq.s) == pytest.approx(expected)
+    st = [neo.SpikeTrain(x * pq.ms, t_stop=100 * pq.ms) for x in (ref, cand)]
+    assert coincidence_factor(*st) == pytest.approx(expected)
+
+
+def test_gamma_undefined_cases_raise_with_reason():
+    with pytest.raises(AnalysisInputError, match="no spikes in either train"):
+        coincidence_factor([], [], t_stop=10 * pq.ms)
+    with pytest.raises(AnalysisInputError, match="delta too large"):
+        coincidence_factor([1, 2, 3], [1, 2, 3], delta=2 * pq.ms, t_stop=4 * pq.ms)
+    with pytest.raises(AnalysisInputError, match="delta=2"):
+        coincidence_factor([1], [1], delta=2, t_stop=4 * pq.ms)
+
+
+def test_figures_of_merit_hand_examples():
+    ref = [0, 10, 20, 30, 40]
+    cand = [1, 12, 23, 33, 43, 60]  # ISIs 11, 11, 10, 10 vs 10, 10, 10, 10
+    # first interval excluded: |11-10|, |10-10|, |10-10| -> 1/3 ms
+    assert float(isi_difference(ref, cand)) == pytest.approx(1 / 3)
+    assert float(isi_difference(ref, cand, absolute=False)) == pytest.approx(1 / 3)
+    # |1, 2, 3, 3, 3| mean 2.4 ms over mean reference ISI 10 ms
+    assert spike_time_error(ref, cand) == pytest.approx(0.24)
+    with pytest.raises(AnalysisInputError, match="fewer than 3 spikes"):
+        isi_difference([0, 10], cand)
+    with pytest.raises(AnalysisInputError, match="fewer than 2 reference spikes"):
+        spike_time_error([5], cand)
+
+
+def _block(times_per_trial, population, model):
+    block = neo.Block(hhlif_format=1, model=model, protocol="fig3")
+    for trial, times in enumerate(times_per_trial):
+        seg = neo.Segment(trial=trial, condition=0, condition_label="sine")
+        seg.spiketrains.append(neo.SpikeTrain(times * pq.ms, t_stop=100 * pq.ms, neuron=0,
+                                              population=population, trial=trial, condition=0))
+        block.segments.append(seg)
+    return block
+
+
+def test_compare_pairs_by_trial_and_reports_undefined():
+    ref = _block([[10, 30, 50, 70], [5]], "hh", "hh")
+    cand = _block([[10.5, 31, 50, 70], []], "slif2hh", "s-lif2hh")
+    cmp = compare(ref, cand)
+    assert cmp.keys == [(0, 0, "hh", 0), (1, 0, "hh", 0)]
+    assert cmp.n_reference.tolist() == [4, 1] and cmp.n_candidate.tolist() == [4, 0]
+    assert cmp.gamma[0] == pytest.approx(coincidence_factor(
+        [10, 30, 50, 70], [10.5, 31, 50, 70], t_stop=100 * pq.ms))
+    assert cmp.reasons[1]["isi_difference"].startswith("undefined:")
+    assert cmp.reasons[1]["spike_time_error"] == "undefined: fewer than 2 reference spikes"
+    assert cmp.spike_time_error_mean == pytest.approx((0.5 + 1) / 4 / 20)
+    d = json.loads(json.dumps(cmp.to_dict(), allow_nan=False))
+    assert d["pairs"][1]["spike_time_error"] is None
+    assert d["undefined"] == {}
+    other = neo.Block(hhlif_format=1)
+    seg = neo.Segment(trial=7, condition=0)
+    seg.spiketrains.append(neo.SpikeTrain([1] * pq.ms, t_stop=5 * pq.ms, neuron=0,
+                                          population="hh"))
+    other.segments.append(seg)
+    with pytest.raises(AnalysisInputError, match="share no"):
+        compare(ref, other)
