@@ -1117,7 +1117,6 @@ def plot_extrapolation(direct_result: DirectMethodResult, ax=None):
     if not isinstance(direct_result, DirectMethodResult):
         raise AnalysisInputError(f"direct_result of type {type(direct_result).__name__}: "
                                  "expected a DirectMethodResult")
-    import matplotlib
     if ax is None:
         from matplotlib.figure import Figure
         fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -1125,7 +1124,6 @@ def plot_extrapolation(direct_result: DirectMethodResult, ax=None):
     else:
         axes = list(ax)
         fig = axes[0].figure
-    del matplotlib
     r = direct_result
     rows = r.by_word_length
     inv_l = np.array([1.0 / row["word_length"] for row in rows])

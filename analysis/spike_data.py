@@ -164,7 +164,8 @@ class SpikeData:
             if tmin < t_start or tmax > t_stop:
                 bad = tmin if tmin < t_start else tmax
                 raise AnalysisInputError(f"times contains a spike at {bad} s: expected every "
-                                         f"spike within [t_start, t_stop] = [{t_start}, {t_stop}] s")
+                                         f"spike within [t_start, t_stop] = "
+                                         f"[{t_start}, {t_stop}] s")
             order = np.lexsort((times, indices))
             if not np.all(order[1:] > order[:-1]):
                 indices, times = indices[order], times[order]
@@ -263,8 +264,9 @@ class SpikeData:
         """
         ids = np.arange(self.n_neurons) if neurons is None else np.asarray(list(neurons), int)
         if ids.size and (ids.min() < 0 or ids.max() >= self.n_neurons):
-            raise AnalysisInputError(f"neurons contains {ids.max() if ids.max() >= self.n_neurons else ids.min()}: "
-                                     f"expected ids in 0..{self.n_neurons - 1}")
+            bad = ids.max() if ids.max() >= self.n_neurons else ids.min()
+            raise AnalysisInputError(f"neurons contains {bad}: expected ids in "
+                                     f"0..{self.n_neurons - 1}")
         bounds = self._bounds()
         t = self.times.magnitude
         t0, t1 = float(self.t_start.magnitude), float(self.t_stop.magnitude)
@@ -326,7 +328,8 @@ class SpikeData:
 
     def __repr__(self) -> str:
         return (f"SpikeData(n_neurons={self.n_neurons}, n_spikes={self.n_spikes}, "
-                f"t_start={float(self.t_start.magnitude)} s, t_stop={float(self.t_stop.magnitude)} s, "
+                f"t_start={float(self.t_start.magnitude)} s, "
+                f"t_stop={float(self.t_stop.magnitude)} s, "
                 f"trials={len(self.trials)}, conditions={len(self.conditions)}, "
                 f"populations={self.populations})")
 
@@ -343,7 +346,8 @@ def _packed_fields(train: neo.SpikeTrain) -> tuple[int, int, np.ndarray]:
         neuron = np.asarray(train.array_annotations["neuron"]).astype(np.int64)
     except KeyError as err:
         raise AnalysisInputError(f"packed SpikeTrain {train.name!r} lacks "
-                                 "array_annotations['neuron']: expected one neuron id per spike") from err
+                                 "array_annotations['neuron']: expected one neuron id per "
+                                 "spike") from err
     if neuron.shape != (len(train),):
         raise AnalysisInputError(f"packed SpikeTrain {train.name!r}: array_annotations['neuron'] "
                                  f"has shape {neuron.shape}, expected ({len(train)},)")
@@ -433,7 +437,8 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_
         tann = train.annotations
         if hhlif and tann.get("packed", False):
             start, stop, neuron = _packed_fields(train)
-            chunks.append(_Chunk(int(tann.get("trial", trial)), int(tann.get("condition", condition)),
+            chunks.append(_Chunk(int(tann.get("trial", trial)),
+                                 int(tann.get("condition", condition)),
                                  str(tann.get("population", FOREIGN_POPULATION)),
                                  np.arange(start, stop, dtype=np.int64), neuron, times, t0, t1))
         else:
@@ -448,7 +453,8 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_
     return chunks
 
 
-def _from_block(block: neo.Block, origin: str, extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
+def _from_block(block: neo.Block, origin: str,
+                extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
     fmt = block.annotations.get("hhlif_format")
     hhlif = fmt is not None
     if hhlif and int(fmt) != _HHLIF_FORMAT:
@@ -462,7 +468,8 @@ def _from_block(block: neo.Block, origin: str, extra_segments: Sequence[neo.Segm
         chunks.extend(_segment_chunks(seg, si, hhlif))
         n_signals += len(seg.analogsignals) + len(seg.irregularlysampledsignals)
         if hhlif and "condition_label" in seg.annotations:
-            labels[int(seg.annotations.get("condition", 0))] = str(seg.annotations["condition_label"])
+            cond = int(seg.annotations.get("condition", 0))
+            labels[cond] = str(seg.annotations["condition_label"])
     if not chunks:
         raise AnalysisInputError(
             f"{origin}: contains no SpikeTrain ({len(segments)} segment(s), {n_signals} "
@@ -510,7 +517,8 @@ def _read_path(path: pathlib.Path) -> SpikeData:
     if not path.exists():
         raise AnalysisInputError(f"source={str(path)!r}: no such file")
     if path.is_dir():
-        raise AnalysisInputError(f"source={str(path)!r}: is a directory, expected a file Neo can read")
+        raise AnalysisInputError(f"source={str(path)!r}: is a directory, expected a file "
+                                 "Neo can read")
     origin = str(path)
     if path.suffix.lower() in (".nix", ".h5"):
         try:

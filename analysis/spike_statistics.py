@@ -32,7 +32,6 @@ References
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -665,7 +664,8 @@ class SpikeSummary:
                 ("trials", str(self.n_trials)), ("conditions", str(self.n_conditions)),
                 ("populations", ", ".join(self.populations)),
                 ("duration", fmt("duration", unit="s")),
-                ("rate mean", fmt("rate_mean", unit="Hz")), ("rate std", fmt("rate_std", unit="Hz")),
+                ("rate mean", fmt("rate_mean", unit="Hz")),
+                ("rate std", fmt("rate_std", unit="Hz")),
                 ("CV mean", fmt("cv_mean")), ("CV2 mean", fmt("cv2_mean")),
                 ("LV mean", fmt("lv_mean")), ("neurons with >= 3 spikes", str(self.n_neurons_isi)),
                 ("Fano factor mean", fmt("fano_mean")),

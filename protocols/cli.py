@@ -45,6 +45,7 @@ def _add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> Non
                        metavar="KEY=VALUE",
                        help="protocol parameter with Brian2 units, e.g. amplitude=10*uA/cm**2")
         p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
+        p.add_argument("--dt", help="integration time step, e.g. 0.005*ms (default: the model's)")
     p.add_argument("--backend", default="auto", help="auto, runtime, cpp or cuda (default auto)")
     p.add_argument("--threads", type=int, default=None, help="OpenMP threads (cpp backend)")
     p.add_argument("--out", help="write the recording to this NIX file")
@@ -163,6 +164,12 @@ def _cmd_run(args) -> int:
             protocol = protocol.replace(**changes)
     else:
         protocol = get_protocol(args.protocol).make(model=args.model, seed=seed, **values)
+    if getattr(args, "dt", None):
+        from .units import parse_value
+
+        if hasattr(protocol, "execute"):
+            raise ParameterError(f"--dt={args.dt!r}: protocol {args.protocol!r} sets its own steps")
+        protocol = protocol.replace(dt=parse_value(args.dt, "dt"))
     return run_protocol_from_args(protocol, None, args)
 
 
