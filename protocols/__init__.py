@@ -18,6 +18,7 @@ from .neo_export import from_neo, read_nix, to_neo, write_nix
 from .protocol import Protocol
 from .recording import PopulationData, Recording, Signal
 from .running import run
+from .scripts import load_protocol_script, main_for_script
 from .units import parse_value
 
 __all__ = [
@@ -34,5 +35,7 @@ __all__ = [
     "write_nix",
     "read_nix",
     "parse_value",
+    "load_protocol_script",
+    "main_for_script",
     "__version__",
 ]

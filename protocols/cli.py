@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mi", help="stimulus-response mutual information of a recording")
     p.add_argument("file")
-    p.add_argument("--method", default="pt", help="plugin, pt, qe, shuffle or nsb (default pt)")
+    p.add_argument("--method", default=None,
+                   help="plugin, pt, qe, shuffle, nsb or direct (default: direct for frozen-noise, else pt)")
     p.add_argument("--bin", dest="bin_size", default="2*ms", help="bin size (default 2*ms)")
     p.add_argument("--word", dest="word_length", type=int, default=8,
                    help="word length in bins (default 8)")

@@ -567,6 +567,9 @@ class PoissonInput(Stimulus):
         code.synaptic = [(prefix, self)]
         return code
 
+    def _expression(self):
+        return "0*amp/meter**2"  # the current arrives through synapses (I_syn)
+
     def rate_expression(self, prefix: str) -> str:
         base = f"{prefix}rate"
         if self.modulation:

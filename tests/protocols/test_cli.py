@@ -1,0 +1,94 @@
+"""The hhlif CLI: the done-when command, and every bad input gives one clear line and exit 2."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hhlif.protocols.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "protocols" / "examples"
+
+
+def _run(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_shows_models_protocols_backends(capsys):
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0
+    for word in ("hh", "hh-shifted", "lif", "step", "fi-curve", "frozen-noise", "cpp", "runtime"):
+        assert word in out
+
+
+@pytest.mark.standalone
+def test_run_step_writes_nix_that_plain_neo_reads(tmp_path, capsys):
+    out_file = tmp_path / "x.nix"
+    code, out, err = _run(["run", "step", "--model", "hh", "--set", "amplitude=10*uA/cm**2",
+                           "--out", str(out_file), "--figures", str(tmp_path / "figs")], capsys)
+    assert code == 0, err
+    assert out_file.is_file() and (tmp_path / "figs" / "traces.png").is_file()
+    import neo
+    from neo.io import NixIO
+
+    with NixIO(str(out_file), mode="ro") as io:
+        block = io.read_block()
+    assert isinstance(block, neo.Block) and len(block.segments[0].spiketrains[0]) > 3
+    code, out, _ = _run(["info", str(out_file)], capsys)
+    assert code == 0 and "protocol 'step'" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "step", "--model", "izh"], "model 'izh': unknown model; valid models are"),
+    (["run", "stepp"], "protocol 'stepp': unknown protocol; valid protocols are"),
+    (["run", "step", "--backend", "gpu"], "backend 'gpu': unknown backend"),
+    (["run", "step", "--set", "foo=1"], "parameter 'foo': not a parameter of protocol 'step'"),
+    (["run", "step", "--set", "amplitude=10*mV"], "'amplitude'"),
+    (["run", "step", "--set", "duration=-5*ms"], "'duration'"),
+    (["run", "step", "--set", "amplitude=nan*uA/cm**2"], "NaN"),
+    (["run", "step", "--dt", "0*ms"], "'dt'"),
+    (["run", "step", "--set", "amplitude=__import__('os')"], "expected a number with Brian2 units"),
+    (["run", "step", "--set", "amplitude=10*parsec"], "unknown unit 'parsec'"),
+    (["info", "/nonexistent/file.nix"], "does not exist"),
+])
+def test_bad_input_one_clear_line_exit_2(args, message, capsys):
+    code, _, err = _run(args, capsys)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("hhlif: error:")
+
+
+def test_unreadable_input_file(tmp_path, capsys):
+    bad = tmp_path / "bad.nix"
+    bad.write_text("garbage")
+    code, _, err = _run(["info", str(bad)], capsys)
+    assert code == 2 and "not a readable NIX file" in err
+
+
+@pytest.mark.standalone
+def test_existing_output_needs_force(tmp_path, capsys):
+    out_file = tmp_path / "x.nix"
+    out_file.write_text("keep me")
+    code, _, err = _run(["run", "step", "--model", "lif", "--out", str(out_file)], capsys)
+    assert code == 2 and "exists; pass --force" in err
+    assert out_file.read_text() == "keep me"
+    code, _, err = _run(["run", "step", "--model", "lif", "--set", "duration=20*ms",
+                         "--out", str(out_file), "--force"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.standalone
+def test_diverging_integration_is_reported_with_advice(capsys):
+    code, _, err = _run(["run", "step", "--model", "hh", "--dt", "0.2*ms",
+                         "--set", "amplitude=100*uA/cm**2", "--set", "duration=30*ms"], capsys)
+    assert code == 2
+    assert "integration diverged" in err and "smaller dt" in err
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "hhlif.protocols.cli", "list"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "models:" in result.stdout

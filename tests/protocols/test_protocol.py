@@ -1,0 +1,93 @@
+"""Protocols: validation, trials and conditions as neurons of one build, intrinsic noise,
+labels in the Neo export."""
+
+import numpy as np
+import pytest
+from brian2 import Hz, cm, mS, ms, mV, uA
+
+from hhlif.models.errors import ParameterError, ParameterUnitError, UnknownNameError
+from hhlif.protocols import Protocol, backends, builtin, run, stimuli as S
+
+UNIT = uA / cm**2
+
+
+def test_protocol_validates_itself():
+    with pytest.raises(ParameterError, match="duration"):
+        Protocol(duration=0 * ms)
+    with pytest.raises(ParameterUnitError, match="duration"):
+        Protocol(duration=5 * mV)
+    with pytest.raises(ParameterError, match="dt"):
+        Protocol(dt=-0.1 * ms)
+    with pytest.raises(ParameterError, match="trials"):
+        Protocol(trials=0)
+    with pytest.raises(UnknownNameError, match="condition parameter 'foo'"):
+        Protocol(conditions={"foo": [1, 2]})
+    with pytest.raises(ParameterError, match="different numbers"):
+        Protocol(model="lif", conditions={"amplitude": [1, 2] * UNIT, "g_L": [0.1] * mS / cm**2})
+
+
+def test_condition_layout_and_labels():
+    p = Protocol(model="lif", stimulus=S.Constant(0 * UNIT), trials=4,
+                 conditions={"amplitude": [2, 3, 5] * UNIT})
+    assert p.n_copies == 12 and p.n_neurons == 12
+    stim, model = p.per_copy_values()
+    np.testing.assert_allclose(np.asarray(stim["amplitude"] / UNIT), np.repeat([2, 3, 5], 4))
+    assert p.condition_labels()[1] == "amplitude=3*uA/cm**2"
+
+
+@pytest.mark.standalone
+@pytest.mark.slow
+def test_200_trials_of_frozen_noise_on_hh_compile_once():
+    """200 trials are 200 neurons of one group: exactly one build (BUILD_LOG), not 200."""
+    p = builtin.make_protocol("frozen-noise", model="hh", trials=200, duration=200 * ms)
+    before = len(backends.BUILD_LOG)
+    rec = run(p, backend="cpp")
+    assert len(backends.BUILD_LOG) - before == 1
+    assert rec.n_neurons == 200
+    np.testing.assert_array_equal(rec.main.trial, np.arange(200))
+    counts = rec.main.spike_counts()
+    assert counts.sum() > 0
+    # intrinsic noise (own seed stream) makes trials differ under the same frozen stimulus
+    assert len({tuple(rec.main.spike_times_of(k)) for k in range(20)}) > 1
+
+
+@pytest.mark.standalone
+def test_intrinsic_noise_off_gives_identical_trials_and_labels_reach_neo():
+    p = Protocol(model="lif", stimulus=S.OrnsteinUhlenbeck(mean=3 * UNIT, std=2 * UNIT, seed=3),
+                 duration=200 * ms, trials=3, conditions={"g_L": [0.1, 0.12] * mS / cm**2})
+    rec = run(p, backend="cpp")
+    t0, t1, t2 = (rec.main.spike_times_of(k) for k in range(3))
+    assert len(t0) > 2
+    np.testing.assert_array_equal(t0, t1)
+    np.testing.assert_array_equal(t0, t2)
+    block = rec.to_neo()
+    assert len(block.segments) == 6
+    seg = block.segments[4]
+    assert (seg.annotations["trial"], seg.annotations["condition"]) == (1, 1)
+    assert seg.annotations["condition_label"] == "g_L=0.12*mS/cm**2"
+    assert seg.spiketrains[0].annotations["neuron"] == 4
+
+
+@pytest.mark.standalone
+def test_intrinsic_noise_seed_stream_is_reproducible():
+    p = Protocol(model="lif", stimulus=S.Constant(1.6 * UNIT), duration=300 * ms, trials=4,
+                 intrinsic_noise=1 * UNIT, seed=7, record_neurons=[])
+    a, b = run(p, backend="cpp"), run(p, backend="cpp")
+    np.testing.assert_array_equal(a.spike_times, b.spike_times)
+    c = run(p.replace(seed=8), backend="cpp")
+    assert not (len(a.spike_times) == len(c.spike_times)
+                and np.array_equal(a.spike_times, c.spike_times))
+
+
+@pytest.mark.standalone
+def test_poisson_input_drives_neurons_through_synapses():
+    """Mean synaptic current = rate · n_sources · weight · τ_syn = 10 Hz·100·0.5·2 ms = 1 µA/cm²
+    → mean depolarisation I/g_L = 10 mV; checked on the recorded I_input averaged over time
+    and neurons (shot noise; tolerance 10 %)."""
+    stim = S.PoissonInput(rate=10 * Hz,
+                          weight=0.5 * UNIT, n_sources=100, tau_syn=2 * ms)
+    p = Protocol(model="lif", stimulus=stim, duration=1000 * ms, trials=20, record_neurons="all",
+                 record=("I_input",))
+    rec = run(p, backend="cpp")
+    mean_current = rec.main.signals["I_input"].values[500:].mean()
+    assert mean_current == pytest.approx(1.0, rel=0.1)
