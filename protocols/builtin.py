@@ -24,7 +24,7 @@ from brian2 import Quantity, get_dimensions, ms, second
 
 from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
-from hhlif.models.units import format_quantity
+from hhlif.models.units import display_unit, format_quantity
 
 from . import stimuli as S
 from .protocol import Protocol
@@ -216,7 +216,8 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
             f"protocol 'sweep' parameter 'parameter'={parameter!r}: not a parameter of the"
             f" {stimulus} stimulus ({', '.join(stim.parameters)}) or of model {base.name!r}"
             f" ({', '.join(sorted(base.parameters))})")
-    unit = Quantity(1.0, dim=get_dimensions(reference))
+    unit = display_unit(reference)[0]  # plain numbers are read in the display unit (µA/cm², ms, ...)
+    unit = Quantity(1.0) if unit is None else unit
     quantities = [v if isinstance(v, Quantity) else v * unit for v in vals]
     return Protocol(model=model, stimulus=stim, duration=duration,
                     conditions={parameter: Quantity(quantities)}, trials=trials, seed=seed,

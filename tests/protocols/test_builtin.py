@@ -1,0 +1,45 @@
+"""Built-in protocols: parameters with units, defaults, errors; sweep and fi-curve layouts."""
+
+import numpy as np
+import pytest
+from brian2 import cm, mS, ms, uA
+
+from hhlif.models.errors import ParameterError, ParameterUnitError, UnknownNameError
+from hhlif.protocols import builtin, run
+
+UNIT = uA / cm**2
+
+
+def test_sweep_reads_plain_numbers_in_display_units():
+    p = builtin.make_protocol("sweep", model="hh", values="1,2,3")
+    np.testing.assert_allclose(np.asarray(p.condition_values()["amplitude"] / UNIT), [1, 2, 3])
+    p = builtin.make_protocol("sweep", model="lif", parameter="g_L",
+                              values=[0.1, 0.2] * mS / cm**2)
+    assert p.condition_labels()[1] == "g_L=0.2*mS/cm**2"
+    with pytest.raises(UnknownNameError, match="'tau_m'"):
+        builtin.make_protocol("sweep", model="lif", parameter="tau_m")
+
+
+def test_fi_curve_parameters_are_checked():
+    p = builtin.make_protocol("fi-curve", model="lif", i_min=0 * UNIT, i_max=10 * UNIT, n=6)
+    assert p.n_neurons == 6
+    with pytest.raises(ParameterError, match="i_max"):
+        builtin.make_protocol("fi-curve", i_min=5 * UNIT, i_max=1 * UNIT)
+    with pytest.raises(ParameterUnitError, match="'duration'"):
+        builtin.make_protocol("fi-curve", duration=5 * UNIT)
+    with pytest.raises(ParameterError, match="'n'"):
+        builtin.make_protocol("fi-curve", n=1.5)
+
+
+@pytest.mark.standalone
+def test_sweep_runs_every_condition_in_one_build_and_rates_rise():
+    from hhlif.protocols import backends
+
+    p = builtin.make_protocol("sweep", model="lif", values="2,4,8", stimulus="constant",
+                              duration=300 * ms, trials=2)
+    before = len(backends.BUILD_LOG)
+    rec = run(p, backend="cpp")
+    assert len(backends.BUILD_LOG) - before == 1
+    counts = rec.main.spike_counts().reshape(3, 2)
+    assert (counts[:, 0] == counts[:, 1]).all()  # deterministic: trials agree
+    assert counts[0, 0] < counts[1, 0] < counts[2, 0]
