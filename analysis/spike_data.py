@@ -91,7 +91,10 @@ class SpikeData:
     population : array_like of str, optional
         Per-neuron population name (default ``FOREIGN_POPULATION``).
     local_index : array_like of int, optional
-        Per-neuron index within its population (default ``arange(n_neurons)``).
+        Per-neuron identity within its (trial, condition, population) copy (default
+        ``arange(n_neurons)``): for hhlif files, where trials run as neurons of one group,
+        the same neuron has the same ``local_index`` in every trial; for foreign files it is
+        the position of the train in its segment.
     condition_labels : dict, optional
         Condition number -> label.
     annotations : dict, optional
@@ -488,6 +491,16 @@ def _from_block(block: neo.Block, origin: str,
         raise AnalysisInputError(f"{origin}: the same (trial, condition, population, neuron) "
                                  "appears in more than one SpikeTrain; expected each neuron once "
                                  "per segment")
+    if hhlif and n:
+        # hhlif runs trials and conditions as neurons of one group: make the local index the
+        # position within the (trial, condition, population) copy, so that the same neuron has
+        # the same identity in every trial (what Fano factors and trial pairing need)
+        group = np.unique(ident[:, :3], axis=0, return_inverse=True)[1].reshape(-1)
+        first = np.full(group.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(first, group, local)
+        local_index = local - first[group]
+    else:
+        local_index = local
     # a chunk's neurons are local[0], local[0] + 1, ... (one neuron, or a packed range),
     # so the global id of a spike is offset + (its local id - local[0])
     spike_ids = [offsets[k] + (c.spike_local - c.local[0]) if c.local.size
@@ -510,7 +523,7 @@ def _from_block(block: neo.Block, origin: str,
             f"{stops.min()}..{stops.max()} s); the common span [{starts.min()}, {stops.max()}] s "
             "is used for every neuron")
     return SpikeData(indices, times, n, starts.min() * pq.s, stops.max() * pq.s, trial,
-                     condition, population, local, labels, annotations)
+                     condition, population, local_index, labels, annotations)
 
 
 def _read_path(path: pathlib.Path) -> SpikeData:

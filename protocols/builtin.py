@@ -172,7 +172,7 @@ def fi_curve(model="hh", seed=0, i_min=0 * CURRENT, i_max=50 * CURRENT, n=21,
                                                      duration=duration, trials=trials))
 
 
-def frozen_noise(model="hh", seed=0, mean=8 * CURRENT, std=4 * CURRENT, tau=5 * ms,
+def frozen_noise(model="hh", seed=0, mean=5 * CURRENT, std=3 * CURRENT, tau=5 * ms,
                  trials=50, duration=1000 * ms, intrinsic=1 * CURRENT, noise_seed=1):
     """``trials`` repeats of one frozen Ornstein–Uhlenbeck current (mean, std, tau; frozen by
     ``noise_seed``) plus independent intrinsic noise of standard deviation ``intrinsic`` per
