@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--word", dest="word_length", type=int, default=8,
                    help="word length in bins (default 8)")
     p.add_argument("--json")
+    p.add_argument("--figures", help="folder for the extrapolation figure (direct method)")
     p.add_argument("--force", action="store_true")
 
     for module, func in _EXTENSIONS:
@@ -317,9 +318,22 @@ def _cmd_compare(args) -> int:
 def _cmd_mi(args) -> int:
     from hhlif.analysis import information_recordings as ir
 
-    _, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
-                             word_length=args.word_length, json_path=args.json, force=args.force)
+    if args.figures:
+        from .files import check_output
+
+        check_output(Path(args.figures) / "mi_extrapolation.png", args.force)
+    result, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
+                                  word_length=args.word_length, json_path=args.json,
+                                  force=args.force)
     print(table)
+    if args.figures and hasattr(result, "by_word_length"):
+        from hhlif.analysis.information import plot_extrapolation
+
+        from .figures import save_figure
+
+        path = save_figure(plot_extrapolation(result), Path(args.figures) / "mi_extrapolation.png",
+                           force=args.force)
+        print(f"wrote {path}")
     return 0
 
 
