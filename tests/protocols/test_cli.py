@@ -92,3 +92,25 @@ def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "hhlif.protocols.cli", "list"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "models:" in result.stdout
+
+
+@pytest.mark.standalone
+def test_analysis_commands_on_hhlif_output(tmp_path, capsys):
+    """run → NIX → analyze / compare / mi through the CLI (the data flow end to end)."""
+    nix = tmp_path / "n.nix"
+    code, _, err = _run(["run", "frozen-noise", "--model", "lif", "--set", "trials=20",
+                         "--set", "duration=300*ms", "--out", str(nix)], capsys)
+    assert code == 0, err
+    code, out, err = _run(["analyze", str(nix), "--json", str(tmp_path / "s.json"),
+                           "--figures", str(tmp_path / "figs")], capsys)
+    assert code == 0, err
+    assert "Fano factor" in out and (tmp_path / "s.json").is_file()
+    assert (tmp_path / "figs" / "raster.png").is_file()
+    code, out, err = _run(["compare", str(nix), str(nix)], capsys)
+    assert code == 0, err  # a recording against itself: Γ = 1
+    assert "1.0000" in out
+    code, out, err = _run(["mi", str(nix), "--json", str(tmp_path / "mi.json"),
+                           "--figures", str(tmp_path / "figs")], capsys)
+    assert code == 0, err
+    assert "bits/s" in out and "CI" in out
+    assert (tmp_path / "figs" / "mi_extrapolation.png").is_file()
