@@ -188,7 +188,8 @@ def _matched(mean: np.ndarray, level: float, tolerance: float, direction: str) -
 
 
 def crossing_size(sizes: Sequence[int], means: Sequence[float], level: float,
-                  tolerance: float = 0.0, direction: str = "increasing") -> tuple[float, str]:
+                  tolerance: float = 0.0, direction: str = "increasing",
+                  method: str = "fit", extrapolate: float = 1.0) -> tuple[float, str]:
     """Where a metric-versus-n curve first reaches ``level`` (within ``tolerance``).
 
     Parameters
@@ -203,18 +204,28 @@ def crossing_size(sizes: Sequence[int], means: Sequence[float], level: float,
         Matched once ``m >= level - tolerance`` (increasing) or ``m <= level + tolerance``
         (decreasing).
     direction : {'increasing', 'decreasing'}
+    method : {'fit', 'interpolate'}
+        ``interpolate``: linear interpolation between the last unmatched and the first
+        matched size.  ``fit`` (default): a least-squares line of the metric against
+        ``log n`` through every evaluated size within a factor 1.5 of that interpolated
+        crossing, solved for the level (averages the noise of the closely spaced sizes
+        that bisection produces); falls back to interpolation when fewer than three sizes
+        lie in that window or the fitted slope has the wrong sign.
+    extrapolate : float
+        With ``fit``, when no size matches (or the smallest already does), accept a fitted
+        crossing up to this factor beyond the largest (below the smallest) size instead of
+        ``inf`` (the first size); 1 = never.  The bootstrap uses 1.5.
 
     Returns
     -------
     size : float
-        Linear interpolation between the last unmatched and the first matched size
-        (the first size if it already matches; ``inf`` if none does).
+        The crossing (the first size if it already matches; ``inf`` if none does).
     status : str
         ``found``, ``at_minimum`` or ``not_reached``.
 
     Examples
     --------
-    >>> crossing_size([1, 2, 4, 8], [0.1, 0.2, 0.4, 0.8], level=0.5)
+    >>> crossing_size([1, 2, 4, 8], [0.1, 0.2, 0.4, 0.8], level=0.5, method="interpolate")
     (5.0, 'found')
     """
     n = np.asarray(sizes, dtype=float)
@@ -222,17 +233,33 @@ def crossing_size(sizes: Sequence[int], means: Sequence[float], level: float,
     order = np.argsort(n)
     n, m = n[order], m[order]
     ok = _matched(m, level, tolerance, direction)
-    if not ok.any():
-        return math.inf, "not_reached"
-    i = int(np.argmax(ok))
-    if i == 0:
-        return float(n[0]), "at_minimum"
     target = level - tolerance if direction == "increasing" else level + tolerance
-    m0, m1 = m[i - 1], m[i]
-    if m1 == m0:
-        return float(n[i]), "found"
-    frac = float(np.clip((target - m0) / (m1 - m0), 0.0, 1.0))
-    return float(n[i - 1] + frac * (n[i] - n[i - 1])), "found"
+    if not ok.any():
+        guess, fallback = float(n[-1]), (math.inf, "not_reached")
+    elif ok[0]:
+        guess, fallback = float(n[0]), (float(n[0]), "at_minimum")
+    else:
+        i = int(np.argmax(ok))
+        m0, m1 = m[i - 1], m[i]
+        frac = 1.0 if m1 == m0 else float(np.clip((target - m0) / (m1 - m0), 0.0, 1.0))
+        guess = float(n[i - 1] + frac * (n[i] - n[i - 1]))
+        fallback = (guess, "found")
+    if method == "interpolate":
+        return fallback
+    window = (n >= guess / 1.5) & (n <= guess * 1.5)
+    if window.sum() < 3:
+        return fallback
+    slope, intercept = np.polyfit(np.log(n[window]), m[window], 1)
+    if (slope <= 0 if direction == "increasing" else slope >= 0):
+        return fallback
+    fitted = float(np.exp((target - intercept) / slope))
+    lo, hi = n[window].min(), n[window].max()
+    if fallback[1] == "found":
+        return float(np.clip(fitted, lo, hi)), "found"
+    # not matched at the ends: extrapolate the fit by at most ``extrapolate``
+    if lo / extrapolate <= fitted <= hi * extrapolate and extrapolate > 1:
+        return fitted, "found"
+    return fallback
 
 
 # ------------------------------------------------------------------------------ search
@@ -249,7 +276,8 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
                          direction: str = "increasing", tolerance: float = 0.0,
                          n_start: int | None = None, n_min: int = 1, n_max: int | None = None,
                          resolution: float = 0.05, confidence: float = 0.95,
-                         n_bootstrap: int = 2000, seed: int = 0, metric: str = "metric",
+                         n_bootstrap: int = 2000, bootstrap: str = "t", seed: int = 0,
+                         metric: str = "metric",
                          provenance: Mapping | None = None) -> EquivalenceResult:
     """Smallest candidate size that matches the reference, with a CI over seeds.
 
@@ -285,8 +313,13 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
     confidence : float
         Coverage of the bootstrap interval, in (0, 1).
     n_bootstrap : int
-        Bootstrap replicates (seeds resampled with replacement at every evaluated size
-        and in the reference); 0 for none.
+        Bootstrap replicates; 0 for none.
+    bootstrap : {'t', 'resample'}
+        How a replicate redraws the seed-averaged metric at every evaluated size and the
+        reference level.  ``resample``: the seeds, with replacement (the classical
+        nonparametric bootstrap; too narrow with a handful of seeds).  ``t`` (default):
+        the mean plus its standard error times a Student-t variate with (seeds - 1)
+        degrees of freedom, which keeps the small-sample width of the mean.
     seed : int
         Seed of the bootstrap generator.
     metric : str
@@ -311,9 +344,10 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
     Then it bisects the bracket.  Each size is evaluated once, over all seeds; the
     crossing is linearly interpolated between the last unmatched and the first matched
     evaluated sizes of the seed-averaged curve.  The bootstrap redraws, in every
-    replicate, the seeds at every evaluated size (with replacement) and the reference
-    seeds, and recomputes the crossing from those points only (no new evaluations): a
-    percentile interval of n/N.
+    replicate, the mean at every evaluated size and the reference level (see
+    ``bootstrap``) and recomputes the crossing from those points only (no new
+    evaluations): a percentile interval of n/N.  The interval cannot extend below the
+    smallest evaluated size (a replicate that already matches there counts as that size).
 
     Examples
     --------
@@ -321,10 +355,12 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
     >>> f = lambda n, seeds: [1 - np.exp(-n / 40) for _ in seeds]
     >>> res = find_equivalent_size(f, reference=1 - np.exp(-100 / 40), reference_size=25,
     ...                            resolution=0.01, n_bootstrap=0)
-    >>> res.status, round(res.size), round(res.ratio, 1)
+    >>> (res.status, round(res.size), round(res.ratio, 1))
     ('found', 100, 4.0)
     """
     t0 = time.perf_counter()
+    if bootstrap not in ("t", "resample"):
+        raise AnalysisInputError(f"bootstrap={bootstrap!r}: expected 't' or 'resample'")
     if direction not in DIRECTIONS:
         raise AnalysisInputError(f"direction={direction!r}: expected one of {', '.join(DIRECTIONS)}")
     reference_size = _check_int("reference_size", reference_size, 1)
@@ -419,22 +455,13 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
     matched = [p.n for p in ordered if p.matched]
     size_ci = ratio_ci = (math.nan, math.nan)
     if n_bootstrap:
-        rng = np.random.default_rng(seed)
-        boot = np.empty(n_bootstrap)
-        for b in range(n_bootstrap):
-            ref_b = float(ref[rng.integers(0, ref.size, ref.size)].mean())
-            m_b = np.array([np.asarray(p.values)[rng.integers(0, len(p.values),
-                                                              len(p.values))].mean()
-                            for p in ordered])
-            boot[b], _ = crossing_size(sizes, m_b, ref_b, tolerance, direction)
+        boot = _bootstrap_sizes(ordered, ref, sizes, tolerance, direction, n_bootstrap,
+                                bootstrap, np.random.default_rng(seed))
         alpha = (1 - confidence) / 2
-        # np.quantile handles inf: the upper end becomes inf when too many replicates
-        # never crossed
-        q = np.quantile(boot, [alpha, 1 - alpha], method="linear")
-        size_ci = (float(q[0]), float(q[1]))
+        size_ci = _percentiles(boot, alpha)
         ratio_ci = (size_ci[0] / reference_size, size_ci[1] / reference_size)
     prov = dict(provenance or {})
-    prov["search"] = {"n_start": n_start, "n_min": n_min, "n_max": n_max,
+    prov["search"] = {"bootstrap": bootstrap, "n_start": n_start, "n_min": n_min, "n_max": n_max,
                       "resolution": resolution, "seeds": seeds, "tolerance": tolerance,
                       "direction": direction, "bootstrap_seed": seed,
                       "n_evaluated": len(ordered),
@@ -448,6 +475,38 @@ def find_equivalent_size(evaluate: Callable[[int, list], Sequence[float]] | None
         reference_values=ref.tolist(), tolerance=float(tolerance), direction=direction,
         status=status, points=ordered, metric=str(metric), n_bootstrap=n_bootstrap,
         provenance=prov)
+
+
+def _bootstrap_sizes(points, ref, sizes, tolerance, direction, n_bootstrap, kind, rng):
+    """Crossing size of every bootstrap replicate."""
+    def draw(values, count):
+        v = np.asarray(values, dtype=float)
+        if kind == "resample" or v.size < 2:
+            return v[rng.integers(0, v.size, (count, v.size))].mean(axis=1)
+        se = v.std(ddof=1) / np.sqrt(v.size)
+        return v.mean() + se * rng.standard_t(v.size - 1, count)
+
+    ref_b = draw(ref, n_bootstrap)
+    m_b = np.stack([draw(p.values, n_bootstrap) for p in points], axis=1)
+    return np.array([crossing_size(sizes, m_b[b], ref_b[b], tolerance, direction,
+                                   extrapolate=1.5)[0]
+                     for b in range(n_bootstrap)])
+
+
+def _percentiles(boot: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Percentile interval; an end falls at inf when that many replicates never crossed."""
+    ordered = np.sort(boot)
+    k = ordered.size
+
+    def at(q):
+        pos = q * (k - 1)
+        i, j = int(math.floor(pos)), int(math.ceil(pos))
+        a, b = ordered[i], ordered[j]
+        if not (np.isfinite(a) and np.isfinite(b)):
+            return float(b) if not np.isfinite(b) and pos > i else float(a)
+        return float(a + (pos - i) * (b - a))
+
+    return at(alpha), at(1 - alpha)
 
 
 class _NoEvaluator(LookupError):

@@ -1,0 +1,490 @@
+"""``hhlif study``: the whole study in one command, written as ``results/report.md``.
+
+::
+
+    hhlif study [--quick] [--out results/] [--force] [--scheduler local|serial|ADDRESS]
+                [--workers K] [--backend auto]
+
+Sections of the report (each with its figures, JSON and NIX recordings under ``--out``):
+
+1. Fig. 3 — HH versus the LIF2HH circuit under the seed's five waveforms (the
+   ``waveforms`` protocol, when :mod:`hhlif.protocols.waveforms` exists).
+2. f–I curves of ``hh``, ``lif`` and ``s-lif2hh`` (those registered) — ``fi-curve``.
+3. Information under frozen noise of each model — ``frozen-noise`` + the direct method
+   (:func:`hhlif.analysis.information_from_recording`).
+4. Neuron-count equivalence of LIF networks to an HH network, with bootstrap CIs, for the
+   ``mi`` and ``readout`` metrics (:mod:`hhlif.protocols.equivalence_runs`).
+5. Cost — wall time and neuron-steps per second per model, and the Fig. 5 trade-off:
+   seconds for an HH network of N versus its equivalent LIF network of n.
+
+A section whose prerequisite is missing (a model or protocol not yet in the package) says
+so in the report instead of failing the study; an error inside a section is reported
+there too, and the command then exits with status 1.  Before it starts, the command
+prints an estimate of its duration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import platform
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["add_commands", "study_command", "run_study", "StudyConfig", "estimate_seconds"]
+
+FI_MODELS = ("hh", "lif", "s-lif2hh")
+
+
+@dataclass
+class StudyConfig:
+    """Sizes of the study (the default form and ``--quick``)."""
+
+    quick: bool = False
+    fi_points: int = 21
+    fi_duration_ms: float = 500.0
+    fi_max_uA_cm2: float = 30.0
+    mi_trials: int = 50
+    mi_duration_ms: float = 1000.0
+    equivalence_size: int = 20
+    equivalence_seeds: int = 3
+    equivalence_metrics: tuple = ("mi", "readout")
+    equivalence_resolution: float = 0.1
+    bootstrap: int = 2000
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def make(cls, quick: bool) -> "StudyConfig":
+        if not quick:
+            return cls()
+        return cls(quick=True, fi_points=9, fi_duration_ms=200.0, mi_trials=20,
+                   mi_duration_ms=300.0, equivalence_size=4, equivalence_seeds=3,
+                   equivalence_resolution=0.25, bootstrap=1000)
+
+
+#: Throughputs used by the estimate (neuron-steps per second on one core, runtime device,
+#: measured on the development machine) and fixed costs per simulation (s).
+_RATE = {"hh": 1.3e6, "lif": 2.0e6, "s-lif2hh": 1.0e6}
+_OVERHEAD_S = 4.0
+
+
+def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
+    """Rough duration of the study (s) from the sizes and measured throughputs."""
+    from .equivalence_runs import settings_for
+
+    total = 0.0
+    for model in FI_MODELS:
+        steps = config.fi_duration_ms / 0.01
+        total += _OVERHEAD_S + 10 + config.fi_points * steps / _RATE.get(model, 1e6)
+        steps = config.mi_duration_ms / 0.01
+        total += _OVERHEAD_S + 10 + config.mi_trials * steps / _RATE.get(model, 1e6)
+    s = settings_for(quick=config.quick)
+    trials = s["n_classes"] * s["repeats"]
+    ref = config.equivalence_seeds * (
+        _OVERHEAD_S + config.equivalence_size * trials * s["duration_ms"] / 0.01 / _RATE["hh"])
+    # candidate: about 8 sizes around a few N, dt 0.1 ms
+    cand = 8 * config.equivalence_seeds * (
+        _OVERHEAD_S + 2 * config.equivalence_size * trials * s["duration_ms"] / 0.1
+        / _RATE["lif"])
+    total += 20 + (ref + cand) / max(1, workers)
+    if _has_waveforms():
+        total += 60
+    return total
+
+
+def _has_waveforms() -> bool:
+    from .builtin import available_protocols
+
+    return "waveforms" in available_protocols()
+
+
+def add_commands(subparsers) -> None:
+    """Add the ``study`` sub-command to the ``hhlif`` parser."""
+    p = subparsers.add_parser("study", help="run the whole study and write results/report.md",
+                              description="Reproduce the study end to end: waveform table,"
+                              " f-I curves, information, equivalence ratios, cost.")
+    p.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
+    p.add_argument("--out", default="results", help="output folder (default results/)")
+    p.add_argument("--force", action="store_true", help="overwrite outputs in --out")
+    p.add_argument("--backend", default="auto",
+                   help="backend of the single-network runs (default auto)")
+    p.add_argument("--scheduler", default="local",
+                   help="equivalence sweeps: local (default), serial or a scheduler address")
+    p.add_argument("--workers", type=int, default=None, help="local Dask workers")
+    p.set_defaults(func=study_command)
+
+
+def study_command(args) -> int:
+    """Body of ``hhlif study``."""
+    from .files import check_output
+
+    out = Path(args.out)
+    check_output(out / "report.md", args.force)
+    config = StudyConfig.make(args.quick)
+    import os
+
+    workers = args.workers or min(2, os.cpu_count() or 1) if args.scheduler == "local" else 1
+    est = estimate_seconds(config, workers=max(1, workers))
+    print(f"hhlif study{' --quick' if args.quick else ''}: estimated {est / 60:.1f} min"
+          f" (rough; from the sizes and this package's measured throughputs), writing {out}/",
+          flush=True)
+    report, ok = run_study(out, config, force=args.force, backend=args.backend,
+                           scheduler=args.scheduler, workers=args.workers)
+    print(f"wrote {report}")
+    return 0 if ok else 1
+
+
+# ----------------------------------------------------------------------------- sections
+class _Report:
+    def __init__(self, out: Path, force: bool):
+        self.out, self.force = out, force
+        self.lines: list[str] = []
+        self.ok = True
+        self.data: dict = {}
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def path(self, *parts: str) -> Path:
+        p = self.out.joinpath(*parts)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def rel(self, path: Path) -> str:
+        return str(Path(path).relative_to(self.out))
+
+    def json(self, name: str, payload) -> Path:
+        from .files import atomic_output
+
+        path = self.path(name)
+        return atomic_output(path, lambda tmp: Path(tmp).write_text(
+            json.dumps(_jsonable(payload), indent=1)), force=self.force)
+
+    def figure(self, fig, name: str) -> Path:
+        from .figures import save_figure
+
+        return save_figure(fig, self.path("figures", name), force=self.force)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else str(v)
+    return value
+
+
+def _table(rows: list[dict], columns: list[str] | None = None) -> list[str]:
+    if not rows:
+        return ["(no rows)"]
+    columns = columns or list(rows[0])
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for r in rows:
+        out.append("| " + " | ".join(_cell(r.get(c, "")) for c in columns) + " |")
+    return out
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        return "inf" if math.isinf(v) else f"{v:.4g}"
+    return str(v)
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(6.5, 4.2))
+
+
+def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
+    rep.add("## 1. Fig. 3: HH versus the LIF2HH circuit under five waveforms", "")
+    if not _has_waveforms():
+        rep.add("Not available in this installation: the `waveforms` protocol"
+                " (hhlif.protocols.waveforms) is missing, so the Fig. 3 table and figure"
+                " were not produced.", "")
+        return
+    from .builtin import get_protocol
+
+    proto = get_protocol("waveforms").make()
+    json_path = rep.path("waveforms.json")
+    buffer = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(buffer):
+        code = proto.execute(backend=backend, threads=None, out=str(rep.path("recordings",
+                             "waveforms.nix")), force=rep.force, figures=str(rep.path(
+                             "figures", "waveforms")), json_path=str(json_path))
+    wall = time.perf_counter() - t0
+    if code:
+        raise RuntimeError(f"the waveforms protocol exited with status {code}")
+    rows = json.loads(json_path.read_text()) if json_path.is_file() else None
+    if isinstance(rows, dict):
+        rows = rows.get("rows") or rows.get("table") or [rows]
+    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        rep.add(*_table(rows), "")
+    else:
+        rep.add("```", buffer.getvalue().strip(), "```", "")
+    figs = sorted(Path(rep.path("figures", "waveforms")).glob("*.png"))
+    for f in figs:
+        rep.add(f"![{f.stem}]({rep.rel(f)})")
+    rep.add("", f"Data: `{rep.rel(json_path)}`; recordings under `recordings/`;"
+            f" {wall:.1f} s.", "")
+
+
+def _available_models() -> tuple[list[str], list[str]]:
+    from hhlif import models
+
+    names = models.available()
+    have = [m for m in FI_MODELS if m in names]
+    return have, [m for m in FI_MODELS if m not in names]
+
+
+def _section_fi(rep: _Report, config: StudyConfig, backend: str) -> None:
+    from brian2 import ms, uA, cm
+
+    from .builtin import make_protocol
+    from .running import run
+
+    rep.add("## 2. f–I curves", "")
+    have, missing = _available_models()
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    rows, cost = [], {}
+    curves = {}
+    for model in have:
+        p = make_protocol("fi-curve", model=model, i_min=0 * uA / cm**2,
+                          i_max=config.fi_max_uA_cm2 * uA / cm**2, n=config.fi_points,
+                          duration=config.fi_duration_ms * ms)
+        rec = run(p, backend=backend)
+        rec.save(rep.path("recordings", f"fi_{model}.nix"), force=rep.force)
+        amps = np.asarray(p.condition_values()["amplitude"] / (uA / cm**2))
+        counts = rec.main.spike_counts()
+        rate = np.array([counts[rec.main.condition == c].mean() for c in range(len(amps))]) \
+            / (config.fi_duration_ms / 1000.0)
+        curves[model] = {"current_uA_cm2": amps.tolist(), "rate_hz": rate.tolist()}
+        ax.plot(amps, rate, "o-", ms=3, label=model)
+        onset = amps[np.argmax(rate > 0)] if np.any(rate > 0) else math.nan
+        rows.append({"model": model, "rheobase (µA/cm²)": float(onset),
+                     "rate at max current (Hz)": float(rate[-1]),
+                     "rate at 10 µA/cm² (Hz)": float(np.interp(10.0, amps, rate))})
+        cost[model] = _cost_row(rec, p)
+    ax.set_xlabel("current (µA/cm²)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.legend()
+    ax.set_title(f"f–I curves ({config.fi_duration_ms:g} ms per current)")
+    path = rep.figure(fig, "fi_curves.png")
+    rep.add(*_table(rows), "", f"![f–I curves]({rep.rel(path)})", "")
+    if missing:
+        rep.add(f"Not available in this installation: model(s) {', '.join(missing)} (not"
+                " registered in hhlif.models), so their curves are absent.", "")
+    rep.json("fi_curves.json", curves)
+    rep.data.setdefault("cost", {})["fi-curve"] = cost
+
+
+def _cost_row(rec, protocol) -> dict:
+    timers = rec.provenance.get("wall_time_s", {})
+    steps = float(protocol.duration / protocol.integration_dt)
+    sim = timers.get("run_binary") or timers.get("setup") or timers.get("total") or math.nan
+    n = protocol.n_neurons
+    return {"neurons": n, "steps": steps, "dt_ms": float(protocol.integration_dt * 1000 / 1),
+            "simulation_s": float(sim), "total_s": float(timers.get("total", math.nan)),
+            "compile_s": float(timers.get("compile", 0.0)),
+            "neuron_steps_per_s": n * steps / float(sim) if sim else math.nan,
+            "backend": rec.provenance.get("backend")}
+
+
+def _section_mi(rep: _Report, config: StudyConfig, backend: str) -> None:
+    from brian2 import ms
+
+    from hhlif.analysis import information_from_recording
+
+    from .builtin import make_protocol
+    from .running import run
+
+    rep.add("## 3. Information under frozen noise", "",
+            "Repeated trials of one frozen Ornstein–Uhlenbeck current (the `frozen-noise`"
+            " protocol, with independent intrinsic noise per trial); information rate by the"
+            " direct method (Strong et al. 1998), 2 ms bins, extrapolated in data size and"
+            " word length. Stimulus–response Shannon information of spike trains, not the"
+            " paper's information-bottleneck bound.", "")
+    have, missing = _available_models()
+    rows, cost, payload = [], {}, {}
+    for model in have:
+        p = make_protocol("frozen-noise", model=model, trials=config.mi_trials,
+                          duration=config.mi_duration_ms * ms)
+        rec = run(p, backend=backend)
+        path = rec.save(rep.path("recordings", f"frozen_noise_{model}.nix"), force=rep.force)
+        res = information_from_recording(rec, n_bootstrap=20 if config.quick else 50)
+        d = res.to_dict()
+        payload[model] = d
+        ci = d.get("ci") or [math.nan, math.nan]
+        rows.append({"model": model, "information rate (bits/s)": d["information_rate"],
+                     "95% CI": f"[{_cell(float(ci[0]))}, {_cell(float(ci[1]))}]",
+                     "bits/spike": d["information_per_spike"],
+                     "rate (Hz)": d["mean_rate"], "trials": d["n_trials"],
+                     "recording": rep.rel(path)})
+        cost[model] = _cost_row(rec, p)
+    rep.add(*_table(rows), "")
+    if missing:
+        rep.add(f"Not available in this installation: model(s) {', '.join(missing)}.", "")
+    rep.json("information.json", payload)
+    rep.data.setdefault("cost", {})["frozen-noise"] = cost
+
+
+def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
+    from .equivalence_cli import write_outputs
+    from .equivalence_runs import METRIC_LABELS, measure_equivalences, settings_for
+
+    n_ref = config.equivalence_size
+    s = settings_for(quick=config.quick)
+    rep.add("## 4. Neuron-count equivalence: LIF networks matching an HH network", "",
+            f"Task `waveform-classes`: {s['n_classes']} classes, each a frozen OU current"
+            f" (mean {s['waveform_mean_uA_cm2']} µA/cm², std {s['waveform_std_uA_cm2']},"
+            f" τ {s['waveform_tau_ms']} ms), {s['repeats']} repeats of {s['duration_ms']} ms,"
+            f" private balanced Poisson noise of std {s['noise_std_uA_cm2']} µA/cm² per"
+            f" neuron, independent neurons; HH at its validated dt (0.01 ms, RK4), LIF at"
+            f" 0.1 ms (exact exponential Euler). Reference: HH network of N = {n_ref} over"
+            f" {config.equivalence_seeds} seeds; candidate LIF sizes found by exponential"
+            f" bracketing then bisection; 95% CI by a Student-t bootstrap over seeds.", "")
+    t0 = time.perf_counter()
+    results = measure_equivalences(
+        "hh", "lif", n_ref, metrics=config.equivalence_metrics, seeds=config.equivalence_seeds,
+        scheduler=scheduler, quick=config.quick, resolution=config.equivalence_resolution,
+        n_bootstrap=config.bootstrap, n_workers=workers, force=False)
+    wall = time.perf_counter() - t0
+    rows = []
+    for metric, r in results.items():
+        rows.append({"metric": METRIC_LABELS[metric], "HH level (N)": r.reference_level,
+                     "equivalent LIF n": r.size, "ratio n/N": r.ratio,
+                     "95% CI": f"[{_cell(r.ratio_ci[0])}, {_cell(r.ratio_ci[1])}]",
+                     "status": r.status, "sizes evaluated": len(r.points)})
+    rep.add(*_table(rows), "")
+    written = write_outputs(results, json_path=rep.path("equivalence.json"),
+                            figures=rep.path("figures"), force=rep.force, reference="hh",
+                            candidate="lif")
+    for p in written:
+        if p.suffix == ".png":
+            rep.add(f"![{p.stem}]({rep.rel(p)})")
+    sweep = next(iter(results.values())).provenance.get("sweep", {})
+    rep.add("", f"Data: `equivalence.json` (every evaluated size and seed, provenance)."
+            f" {sweep.get('computed', 0)} simulations computed, {sweep.get('cached', 0)} read"
+            f" from the sweep cache; {wall:.1f} s.", "")
+    rep.data["equivalence"] = results
+
+
+def _section_cost(rep: _Report, config: StudyConfig) -> None:
+    rep.add("## 5. Cost: wall time and throughput (Fig. 5 trade-off)", "")
+    cost = rep.data.get("cost", {})
+    rows = []
+    for proto, per_model in cost.items():
+        for model, c in per_model.items():
+            rows.append({"protocol": proto, "model": model, "neurons": c["neurons"],
+                         "dt (ms)": c["dt_ms"], "backend": c["backend"],
+                         "simulation (s)": c["simulation_s"], "compile (s)": c["compile_s"],
+                         "neuron-steps/s": c["neuron_steps_per_s"]})
+    if rows:
+        rep.add("Single-network runs (sections 2 and 3):", "", *_table(rows), "")
+    results = rep.data.get("equivalence")
+    if not results:
+        rep.add("The equivalence trade-off needs section 4, which did not complete.", "")
+        return
+    trade = []
+    fig = _figure()
+    ax = fig.add_subplot(1, 1, 1)
+    for i, (metric, r) in enumerate(results.items()):
+        prov = r.provenance
+        ref_cost = [p["cost"] for p in prov["reference_points"]]
+        ref_s = float(np.mean([c["simulation_s"] for c in ref_cost]))
+        sizes = sorted(int(n) for n in prov["candidate_cost"])
+        cand_s = [float(np.mean([c["simulation_s"] for c in prov["candidate_cost"][str(n)]]))
+                  for n in sizes]
+        if i == 0:
+            ax.plot(sizes, cand_s, "o-", label="LIF network of n (per run)")
+            ax.axhline(ref_s, color="C3", label=f"HH network of N = {r.reference_size}")
+        if math.isfinite(r.size):
+            lif_s = float(np.interp(r.size, sizes, cand_s))
+            ax.axvline(r.size, ls="--", color=f"C{i + 1}", label=f"equivalent n ({metric})")
+        else:
+            lif_s = math.nan
+        trade.append({"metric": metric, "HH N": r.reference_size,
+                      "HH run (s)": ref_s, "equivalent LIF n": r.size,
+                      "LIF run at n (s)": lif_s,
+                      "HH / LIF time": ref_s / lif_s if lif_s and math.isfinite(lif_s)
+                      else math.nan,
+                      "HH neuron-steps/s": float(np.mean([c["neuron_steps_per_s"]
+                                                          for c in ref_cost]))})
+    ax.set_xlabel("LIF network size n")
+    ax.set_ylabel("simulation wall time per run (s)")
+    ax.legend(fontsize=8)
+    ax.set_title("cost of the task: HH network of N versus LIF networks of n")
+    path = rep.figure(fig, "cost_tradeoff.png")
+    rep.add("Equivalence task (every (class, repeat) copy of the network in one run; runtime"
+            " backend; same machine):", "", *_table(trade), "",
+            f"![cost trade-off]({rep.rel(path)})", "")
+    rep.json("cost.json", {"single_runs": cost, "tradeoff": trade})
+
+
+def run_study(out, config: StudyConfig | None = None, force: bool = False,
+              backend: str = "auto", scheduler="local", workers=None) -> tuple[Path, bool]:
+    """Run every section and write ``out/report.md``; returns (path, all sections ok)."""
+    import brian2
+
+    from ._version import __version__
+    from .backends import get_backend
+    from .files import atomic_output
+
+    config = config or StudyConfig()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rep = _Report(out, force)
+    t_start = time.perf_counter()
+    be = get_backend(backend).name
+    sections = [("waveforms", lambda: _section_waveforms(rep, config, be)),
+                ("fi", lambda: _section_fi(rep, config, be)),
+                ("mi", lambda: _section_mi(rep, config, be)),
+                ("equivalence", lambda: _section_equivalence(rep, config, scheduler, workers)),
+                ("cost", lambda: _section_cost(rep, config))]
+    timings = {}
+    for name, fn in sections:
+        t0 = time.perf_counter()
+        print(f"[study] {name} ...", flush=True)
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - reported in the section, study goes on
+            rep.ok = False
+            rep.add(f"**This section failed:** `{type(exc).__name__}: {exc}`", "",
+                    "```", traceback.format_exc(limit=4).strip(), "```", "")
+        timings[name] = round(time.perf_counter() - t0, 2)
+        print(f"[study] {name} done in {timings[name]:.1f} s", flush=True)
+    total = time.perf_counter() - t_start
+    head = [f"# hhlif study report{' (quick)' if config.quick else ''}", "",
+            f"hhlif {__version__}, Brian2 {brian2.__version__}, NumPy {np.__version__},"
+            f" Python {platform.python_version()}, {platform.platform()};"
+            f" single-network backend `{be}`, equivalence sweeps on `{scheduler}`"
+            f" (runtime backend). Written {time.strftime('%Y-%m-%d %H:%M:%S')}, total"
+            f" {total:.1f} s (sections: "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + ").", "",
+            "Every number below was computed in this run (equivalence simulations may come"
+            " from the sweep cache of an earlier identical run; the section says how many).",
+            ""]
+    text = "\n".join(head + rep.lines) + "\n"
+    path = atomic_output(out / "report.md", lambda tmp: Path(tmp).write_text(text),
+                         force=force)
+    rep.json("study.json", {"config": config.__dict__, "timings_s": timings,
+                            "total_s": total, "ok": rep.ok})
+    return path, rep.ok
