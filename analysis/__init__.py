@@ -20,6 +20,11 @@ information
 information_recordings
     Stimulus/response arrays from recordings, information_from_recording, and mi_command,
     the body of ``hhlif mi``.
+equivalence
+    find_equivalent_size: the smallest candidate size n matching a reference (bracketing then
+    bisection, CI over seeds), crossing_size, plot_equivalence.
+readout
+    LinearReadout (ridge / logistic) and readout_accuracy (stratified cross-validation).
 """
 from .spike_data import SpikeData, load_spikes, unpack_spiketrains
 from .spike_statistics import (
@@ -36,6 +41,9 @@ from .information import (
     plot_extrapolation, population_information)
 from .information_recordings import (
     binary_words, information_from_recording, mi_command, parse_quantity, spike_count_responses)
+from .equivalence import (
+    EquivalenceResult, EvaluatedPoint, crossing_size, find_equivalent_size, plot_equivalence)
+from .readout import LinearReadout, ReadoutResult, readout_accuracy, response_features
 
 __all__ = [
     # spike_data
@@ -57,4 +65,9 @@ __all__ = [
     # information_recordings
     "binary_words", "information_from_recording", "mi_command", "parse_quantity",
     "spike_count_responses",
+    # equivalence
+    "EquivalenceResult", "EvaluatedPoint", "crossing_size", "find_equivalent_size",
+    "plot_equivalence",
+    # readout
+    "LinearReadout", "ReadoutResult", "readout_accuracy", "response_features",
 ]

@@ -208,7 +208,7 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
 
     base = _models.get(model) if isinstance(model, str) else model
     if parameter in stim.parameters:
-        reference = getattr(stim, parameter)
+        reference = stim.parameter_value(parameter)
     elif parameter in base.parameters:
         reference = base.parameters[parameter]
     else:

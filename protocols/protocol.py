@@ -225,7 +225,7 @@ class Protocol:
         lengths = set()
         for key, values in dict(self.conditions).items():
             if key in self.stimulus.parameters:
-                reference = getattr(self.stimulus, key)
+                reference = self.stimulus.parameter_value(key)
             elif key in self._model.parameters:
                 reference = self._model.parameters[key]
             else:

@@ -107,6 +107,13 @@ class Stimulus:
         """Names of the quantity fields (the sweepable parameters)."""
         return tuple(self._fields)
 
+    def parameter_value(self, name: str):
+        """Current value of the sweepable parameter ``name``."""
+        if name not in self.parameters:
+            raise ParameterError(f"{type(self).__name__}: unknown parameter {name!r}; valid are"
+                                 f" {sorted(self.parameters)}")
+        return getattr(self, name)
+
     # -- Brian2 ------------------------------------------------------------------------
     def to_brian(self, prefix: str, n: int) -> StimulusCode:
         """Brian2 code for ``n`` neurons; variable names start with ``prefix``."""
@@ -596,7 +603,32 @@ class SumStimulus(Stimulus):
 
     @property
     def parameters(self):
+        """Parameters of the parts, suffixed with the part's index (``amplitude0``)."""
         return tuple(f"{k}{j}" for j, p in enumerate(self.parts) for k in p.parameters)
+
+    def _split(self, name: str):
+        if name not in self.parameters:
+            raise ParameterError(f"SumStimulus: unknown parameter {name!r}; valid are"
+                                 f" {sorted(self.parameters)}")
+        for j, part in enumerate(self.parts):
+            for k in part.parameters:
+                if name == f"{k}{j}":
+                    return j, k
+        raise AssertionError(name)
+
+    def parameter_value(self, name: str):
+        j, k = self._split(name)
+        return self.parts[j].parameter_value(k)
+
+    def with_values(self, **values) -> "SumStimulus":
+        """A copy with parameters of the parts replaced (``amplitude0=...``)."""
+        per_part: dict[int, dict] = {}
+        for name, value in values.items():
+            j, k = self._split(name)
+            per_part.setdefault(j, {})[k] = value
+        parts = tuple(p.with_values(**per_part[j]) if j in per_part else p
+                      for j, p in enumerate(self.parts))
+        return SumStimulus(parts=parts)
 
     def per_neuron_size(self):
         sizes = {p.per_neuron_size() for p in self.parts} - {None}

@@ -91,3 +91,17 @@ def test_poisson_input_drives_neurons_through_synapses():
     rec = run(p, backend="cpp")
     mean_current = rec.main.signals["I_input"].values[500:].mean()
     assert mean_current == pytest.approx(1.0, rel=0.1)
+
+
+@pytest.mark.standalone
+def test_conditions_on_a_part_of_a_summed_stimulus():
+    stim = S.Constant(0 * UNIT) + S.Sine(offset=0 * UNIT, amplitude=1 * UNIT, frequency=20 * Hz)
+    p = Protocol(model="lif", stimulus=stim, duration=100 * ms,
+                 conditions={"amplitude0": [2, 4] * UNIT}, record_neurons="all",
+                 record=("I_input",))
+    assert p.condition_labels()[1] == "amplitude0=4*uA/cm**2"
+    rec = run(p, backend="cpp")
+    sig = rec.main.signals["I_input"]
+    for k, level in enumerate([2, 4]):
+        expected = np.asarray(stim.with_values(amplitude0=level * UNIT).sample(sig.times * ms) / UNIT)
+        np.testing.assert_allclose(sig.channel(k), expected, atol=1e-9)
