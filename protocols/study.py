@@ -273,20 +273,26 @@ def _section_fi(rep: _Report, config: StudyConfig, backend: str) -> None:
         rec = run(p, backend=backend)
         rec.save(rep.path("recordings", f"fi_{model}.nix"), force=rep.force)
         amps = np.asarray(p.condition_values()["amplitude"] / (uA / cm**2))
-        counts = rec.main.spike_counts()
+        # steady-state rate: spikes in the second half only (HH fires an onset spike
+        # below its rheobase for repetitive firing, which a whole-run count would include)
+        half = config.fi_duration_ms / 2.0
+        late = rec.main.spike_times >= half
+        counts = np.bincount(rec.main.spike_indices[late], minlength=rec.main.n_neurons)
         rate = np.array([counts[rec.main.condition == c].mean() for c in range(len(amps))]) \
-            / (config.fi_duration_ms / 1000.0)
-        curves[model] = {"current_uA_cm2": amps.tolist(), "rate_hz": rate.tolist()}
+            / (half / 1000.0)
+        curves[model] = {"current_uA_cm2": amps.tolist(), "rate_hz": rate.tolist(),
+                         "rate_window_ms": [half, config.fi_duration_ms]}
         ax.plot(amps, rate, "o-", ms=3, label=model)
         onset = amps[np.argmax(rate > 0)] if np.any(rate > 0) else math.nan
-        rows.append({"model": model, "rheobase (µA/cm²)": float(onset),
+        step = float(amps[1] - amps[0])
+        rows.append({"model": model, f"sustained firing from (µA/cm², grid {step:g})": float(onset),
                      "rate at max current (Hz)": float(rate[-1]),
                      "rate at 10 µA/cm² (Hz)": float(np.interp(10.0, amps, rate))})
         cost[model] = _cost_row(rec, p)
     ax.set_xlabel("current (µA/cm²)")
     ax.set_ylabel("firing rate (Hz)")
     ax.legend()
-    ax.set_title(f"f–I curves ({config.fi_duration_ms:g} ms per current)")
+    ax.set_title(f"f–I curves (steady-state rate, last {config.fi_duration_ms / 2:g} ms)")
     path = rep.figure(fig, "fi_curves.png")
     rep.add(*_table(rows), "", f"![f–I curves]({rep.rel(path)})", "")
     if missing:
