@@ -6,6 +6,9 @@ NeuronModel, Population      the model description and what it builds (``neuron_
 get, available, register     the model registry (``registry``)
 hodgkin_huxley               HH 1952, ``hh`` (rest ≈ −65 mV) and ``hh-shifted`` (rest ≈ 0 mV)
 leaky_integrate_and_fire     ``lif``
+lif2hh                       the He et al. (2024) circuits: ``tv-lif2hh`` (exact, 4 units per HH
+                             neuron), ``tv-lif2hh-shifted``, ``s-lif2hh`` (simplified, seed's rule)
+networks                     chain, fully connected, XOR, random E/I; ``to_lif2hh``, ``scale``
 errors                       the library's exception types
 
 Every model is per unit membrane area (µF/cm², mS/cm², µA/cm²) and takes the same input
@@ -32,9 +35,18 @@ __all__ = [
     "leaky_integrate_and_fire",
     "lif_rate",
     "errors",
+    "CircuitModel",
+    "CircuitPopulation",
+    "s_lif2hh",
+    "tv_lif2hh",
+    "networks",
 ]
 
 register("hh", lambda: hodgkin_huxley("modern"), "Hodgkin-Huxley 1952, rest ~ -65 mV (RK4, dt 0.01 ms)")
 register("hh-shifted", lambda: hodgkin_huxley("shifted"),
          "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (RK4, dt 0.01 ms)")
 register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")
+
+# the LIF2HH circuits register themselves (tv-lif2hh, tv-lif2hh-shifted, s-lif2hh)
+from .lif2hh import CircuitModel, CircuitPopulation, s_lif2hh, tv_lif2hh  # noqa: E402
+from . import networks  # noqa: E402

@@ -53,7 +53,8 @@ def build_simulation(protocol: Protocol):
         populations, objects, labels = protocol.network.build(
             model, copies=copies, stimulus=stimulus, duration=protocol.duration,
             parameters=model_values, method=protocol.integration_method, dt=dt,
-            intrinsic=(protocol.intrinsic_noise, protocol.intrinsic_tau, protocol.seed))
+            intrinsic=(protocol.intrinsic_noise, protocol.intrinsic_tau, protocol.seed),
+            trials=int(protocol.trials))
         return populations, objects, labels
 
     n = copies
@@ -71,7 +72,8 @@ def build_simulation(protocol: Protocol):
         rng = np.random.default_rng(np.random.SeedSequence([int(protocol.seed), 7919]))
         noise = ornstein_uhlenbeck(steps, sample_dt, 0.0, float(protocol.intrinsic_noise),
                                    float(protocol.intrinsic_tau), rng, n=n)
-        namespace["intrinsic_values"] = TimedArray(noise * (1 * CURRENT), dt=sample_dt * second)
+        # ``noise`` holds SI values (A/m²): attach the SI unit, not µA/cm²
+        namespace["intrinsic_values"] = TimedArray(noise * (amp / meter**2), dt=sample_dt * second)
         expression += " + intrinsic_values(t, neuron_index)"
     if code.synaptic:
         extra.append("dI_syn/dt = -I_syn/tau_syn_input : amp/meter**2")
