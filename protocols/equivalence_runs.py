@@ -199,7 +199,8 @@ class ClassNetwork:
                 "waveform_tau_ms": self.waveform_tau, "waveform_seed": int(self.waveform_seed),
                 "n_classes": int(self.n_classes)}
 
-    def build(self, model, copies, stimulus, duration, parameters, method, dt, intrinsic):
+    def build(self, model, copies, stimulus, duration, parameters, method, dt, intrinsic,
+              trials=None):
         from brian2 import Hz, PoissonInput, Synapses, ms
 
         from .stimuli import stimulus_code
