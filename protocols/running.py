@@ -63,17 +63,8 @@ def build_simulation(protocol: Protocol):
     extra = [code.declarations]
     namespace = dict(code.namespace)
     if float(protocol.intrinsic_noise) > 0:
-        sample_dt = min(float(protocol.intrinsic_tau) / 10, 1e-4)
-        steps = int(math.ceil(float(protocol.duration) / sample_dt)) + 1
-        if steps * n > 2e8:
-            raise ParameterError(
-                f"intrinsic_noise: {steps} samples x {n} neurons is too large to hold; use fewer"
-                f" trials or a shorter duration")
-        rng = np.random.default_rng(np.random.SeedSequence([int(protocol.seed), 7919]))
-        noise = ornstein_uhlenbeck(steps, sample_dt, 0.0, float(protocol.intrinsic_noise),
-                                   float(protocol.intrinsic_tau), rng, n=n)
-        # ``noise`` holds SI values (A/m²): attach the SI unit, not µA/cm²
-        namespace["intrinsic_values"] = TimedArray(noise * (amp / meter**2), dt=sample_dt * second)
+        values, sample_dt = intrinsic_noise_values(protocol, n)
+        namespace["intrinsic_values"] = TimedArray(values, dt=sample_dt)
         expression += " + intrinsic_values(t, neuron_index)"
     if code.synaptic:
         extra.append("dI_syn/dt = -I_syn/tau_syn_input : amp/meter**2")
@@ -108,6 +99,27 @@ def build_simulation(protocol: Protocol):
     trials = int(protocol.trials)
     labels = {"neurons": (np.arange(n) % trials, np.arange(n) // trials)}
     return {"neurons": population}, objects, labels
+
+
+def intrinsic_noise_values(protocol: Protocol, n: int):
+    """The per-neuron intrinsic OU noise of a protocol: (values in amp/metre², sample step).
+
+    Drawn from its own seed stream (``SeedSequence([seed, 7919])``), independent of the
+    frozen stimulus noise; shape (steps, n).
+    """
+    from brian2 import amp, meter, second
+
+    sample_dt = min(float(protocol.intrinsic_tau) / 10, 1e-4)
+    steps = int(math.ceil(float(protocol.duration) / sample_dt)) + 1
+    if steps * n > 2e8:
+        raise ParameterError(
+            f"intrinsic_noise: {steps} samples x {n} neurons is too large to hold; use fewer"
+            f" trials or a shorter duration")
+    rng = np.random.default_rng(np.random.SeedSequence([int(protocol.seed), 7919]))
+    noise = ornstein_uhlenbeck(steps, sample_dt, 0.0, float(protocol.intrinsic_noise),
+                               float(protocol.intrinsic_tau), rng, n=n)
+    # ``noise`` holds SI values (A/m²): attach the SI unit, not µA/cm²
+    return noise * (amp / meter**2), sample_dt * second
 
 
 def _record_indices(protocol: Protocol, n: int, labels) -> np.ndarray:

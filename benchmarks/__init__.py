@@ -1,0 +1,1 @@
+"""hhlif benchmarks (not part of the installed package): ``python -m benchmarks.run``."""
