@@ -6,9 +6,13 @@ method and time step that keep it accurate.  It knows how to build itself into
 Brian2 objects (:meth:`NeuronModel.build`), so that every model takes the same
 input current ``I_input`` (amp/metre**2, i.e. µA/cm² scaled).
 
-Parameters become per-neuron ``(constant)`` variables of the group, so a
-heterogeneous population, trials-as-neurons and conditions-as-neurons need no
-new model and no recompilation when only values change.
+Parameters become ``(constant)`` variables of the group: per-neuron arrays where the
+values differ between neurons (a heterogeneous population, conditions-as-neurons), and
+``(shared, constant)`` scalars where one value holds for every neuron.  A shared
+parameter is read once per time step instead of once per neuron: for the LIF model
+this is the difference between a memory-bound loop (~0.2 G neuron-steps/s) and ~1 G
+(``benchmarks/RESULTS.md``).  Either way the values stay settable without
+recompiling (standalone ``run_args``, :mod:`hhlif.protocols.reuse`).
 """
 
 from __future__ import annotations
@@ -183,21 +187,23 @@ class NeuronModel:
         return checked
 
     # ------------------------------------------------------------------ equations
-    def parameter_declarations(self) -> str:
-        """Brian2 lines declaring each parameter as a per-neuron constant."""
+    def parameter_declarations(self, shared=()) -> str:
+        """Brian2 lines declaring each parameter as a constant: per neuron, or a single
+        shared value for the names in ``shared``."""
         lines = []
         for key, value in self.parameters.items():
             unit = _unit_string(value)
-            lines.append(f"{key} : {unit} (constant)")
+            flags = "(shared, constant)" if key in shared else "(constant)"
+            lines.append(f"{key} : {unit} {flags}")
         return "\n".join(lines)
 
     def full_equations(self, input_expression: str = "0*amp/meter**2",
-                       extra: str = "") -> Equations:
+                       extra: str = "", shared=()) -> Equations:
         """The model's equations with ``I_input`` defined as ``input_expression``."""
         text = "\n".join([
             self.equations,
             f"I_input = {input_expression} : amp/meter**2",
-            self.parameter_declarations(),
+            self.parameter_declarations(shared),
             "neuron_index : integer (constant)",
             extra,
         ])
@@ -207,7 +213,7 @@ class NeuronModel:
               extra_equations: str = "", variables: Mapping[str, Any] | None = None,
               parameters: Mapping[str, Any] | None = None, namespace: Mapping | None = None,
               method: str | None = None, dt: Quantity | None = None,
-              name: str | None = None) -> Population:
+              name: str | None = None, share_uniform: bool = True) -> Population:
         """Build ``n`` neurons of this model as Brian2 objects.
 
         Parameters
@@ -228,6 +234,9 @@ class NeuronModel:
             Override the model's integration method and time step.
         name : str, optional
             Brian2 name of the group.
+        share_uniform : bool
+            Declare parameters with one value for all neurons as ``(shared, constant)``
+            (read once per step; default) instead of per-neuron arrays.
 
         Returns
         -------
@@ -236,7 +245,8 @@ class NeuronModel:
         if not isinstance(n, (int, np.integer)) or n < 1:
             raise ParameterError(f"n={n!r}: expected a positive integer number of neurons")
         params = self.check_parameter_values(parameters or {}, n)
-        eqs = self.full_equations(input_expression, extra_equations)
+        shared = self.uniform_parameters(params) if share_uniform else set()
+        eqs = self.full_equations(input_expression, extra_equations, shared=shared)
         kwargs = dict(threshold=self.threshold, method=method or self.method,
                       namespace=dict(namespace or {}), dt=dt if dt is not None else self.dt)
         if self.reset:
@@ -251,9 +261,22 @@ class NeuronModel:
         return Population(model=self, n=int(n), group=group, output=group, inputs=group,
                           objects=[group])
 
+    def uniform_parameters(self, values: Mapping) -> set:
+        """Names of the parameters that have one value for every neuron."""
+        out = set()
+        for key, default in self.parameters.items():
+            value = values.get(key, default)
+            if np.size(value) == 1 or np.all(np.asarray(value) == np.asarray(value).ravel()[0]):
+                out.add(key)
+        return out
+
     def _set_values(self, group, params: Mapping, variables: Mapping) -> None:
         for key, default in self.parameters.items():
-            setattr(group, key, params.get(key, default))
+            value = params.get(key, default)
+            if group.variables[key].scalar and np.ndim(value):
+                value = Quantity(np.asarray(value, dtype=float).ravel()[0],
+                                 dim=get_dimensions(value))
+            setattr(group, key, value)
         for key, value in self.initial.items():
             # strings refer to parameters (e.g. 'E_L'); Brian2 evaluates them per neuron
             setattr(group, key, value)

@@ -13,7 +13,7 @@ import numpy as np
 from brian2 import (Hz, amp, cm, farad, get_dimensions, get_unit, meter, mS, ms, mV, nA,
                     second, siemens, uA, uF, volt)
 
-__all__ = ["display_unit", "declaration_unit", "format_quantity"]
+__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each"]
 
 # dimensions -> (display unit, display string, declaration string)
 _PREFERRED = [
@@ -49,15 +49,45 @@ def declaration_unit(value) -> str:
     return _lookup(value)[2]
 
 
-def format_quantity(value) -> str:
-    """``'10*uA/cm**2'``-style string of a scalar quantity (arrays: a bracketed list)."""
-    unit, text, _ = _lookup(value)
-    number = np.asarray(value if unit is None else value / unit, dtype=float)
-    if number.ndim:
-        return "[" + ", ".join(format_quantity(v * (unit if unit is not None else 1))
-                               for v in number.ravel()) + "]"
-    x = float(number)
+#: Arrays longer than this are described by a summary with a content hash (formatting a
+#: million per-neuron values would cost seconds in every provenance record).
+MAX_LISTED = 1000
+
+
+def _format_number(x: float) -> str:
     x = float(f"{x:.12g}")  # strip float noise from unit conversion
     if math.isfinite(x) and x == int(x) and abs(x) < 1e15:
         x = int(x)
-    return repr(x) if unit is None else f"{x!r}*{text}"
+    return repr(x)
+
+
+def format_quantity(value) -> str:
+    """``'10*uA/cm**2'``-style string of a scalar quantity.
+
+    Arrays of up to :data:`MAX_LISTED` values give a bracketed list that
+    :func:`hhlif.protocols.units.parse_value` reads back; longer arrays give
+    ``'array(100000 values in uA/cm**2, min 6, max 20, sha256 3f2a...)'``, which still
+    differs for different contents (it is used in build keys and provenance).
+    """
+    unit, text, _ = _lookup(value)
+    number = np.asarray(value if unit is None else value / unit, dtype=float)
+    suffix = "" if unit is None else f"*{text}"
+    if number.ndim:
+        flat = number.ravel()
+        if flat.size > MAX_LISTED:
+            import hashlib
+
+            digest = hashlib.sha256(np.ascontiguousarray(number).tobytes()).hexdigest()[:16]
+            shape = "x".join(str(k) for k in number.shape)
+            return (f"array({shape} values in {text}, min {_format_number(np.nanmin(flat))},"
+                    f" max {_format_number(np.nanmax(flat))}, sha256 {digest})")
+        return "[" + ", ".join(_format_number(v) + suffix for v in flat.tolist()) + "]"
+    return _format_number(float(number)) + suffix
+
+
+def format_each(values) -> list[str]:
+    """``[format_quantity(v) for v in values]``, computed on the array at once (fast)."""
+    unit, text, _ = _lookup(values)
+    number = np.asarray(values if unit is None else values / unit, dtype=float).ravel()
+    suffix = "" if unit is None else f"*{text}"
+    return [_format_number(v) + suffix for v in number.tolist()]

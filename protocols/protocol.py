@@ -25,7 +25,7 @@ from brian2 import Quantity, ms, second
 from hhlif import models
 from hhlif.models import NeuronModel, check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
-from hhlif.models.units import format_quantity
+from hhlif.models.units import MAX_LISTED, format_each, format_quantity
 
 from .stimuli import CURRENT, Constant, Stimulus
 
@@ -181,8 +181,9 @@ class Protocol:
         if not self._conditions:
             return {0: ""}
         labels = {}
+        texts = {k: format_each(v) for k, v in self._conditions.items()}
         for c in range(self.n_conditions):
-            labels[c] = ", ".join(f"{k}={format_quantity(v[c])}" for k, v in self._conditions.items())
+            labels[c] = ", ".join(f"{k}={t[c]}" for k, t in texts.items())
         return labels
 
     def per_copy_values(self) -> tuple[dict, dict]:
@@ -207,7 +208,8 @@ class Protocol:
             "dt": format_quantity(self.integration_dt),
             "method": self.integration_method,
             "trials": int(self.trials),
-            "conditions": {k: [format_quantity(x) for x in v] for k, v in self._conditions.items()},
+            "conditions": {k: (format_each(v) if len(v) <= MAX_LISTED else format_quantity(v))
+                           for k, v in self._conditions.items()},
             "parameters": {k: format_quantity(v) for k, v in self.parameters.items()},
             "record": list(self.record),
             "record_dt": format_quantity(self.record_dt),

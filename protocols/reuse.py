@@ -13,8 +13,9 @@ same, only the data differ.  Brian2 ≥ 2.6 standalone binaries read new values 
 per-neuron variables and TimedArrays from the command line (``device.run(run_args=...)``):
 a variant here sets, on the command line of the compiled program,
 
-* every stimulus field (``stim_<field>``, one value per neuron),
-* every model parameter (per neuron) and the initial values that refer to a parameter
+* every stimulus field (``stim_<field>``, one value per neuron, or one shared value when
+  the build had one value for all neurons — a variant must then be uniform too),
+* every model parameter (per neuron or shared, likewise) and the initial values that refer to a parameter
   (``v = E_L``), so a changed ``E_L`` also changes the start,
 * the values of the frozen-noise TimedArrays (stimulus noise with a new ``seed``) and of
   the intrinsic-noise TimedArray (a new ``Protocol.seed``).
@@ -295,6 +296,15 @@ class ReusableBuild:
                         f"variant: TimedArray {key[1]!r} has shape {np.shape(new)}, the build's"
                         f" {built.values.shape}; that needs a new build (use run())")
                 run_args[built] = new
+            elif group.variables[key].scalar:
+                # a shared (uniform) value in the build: the variant must be uniform too
+                arr = np.asarray(value, dtype=float).ravel()
+                if arr.size and np.any(arr != arr[0]):
+                    raise ParameterError(
+                        f"variant: {key!r} has one value for all neurons in the build, the"
+                        f" variant gives {arr.size} different values; that needs a new build"
+                        f" (use run())")
+                run_args[getattr(group, key)] = _per_neuron(value, 1)[0]
             else:
                 run_args[getattr(group, key)] = _per_neuron(value, group.N)
         return run_args

@@ -33,7 +33,16 @@ made from the ``stateupdate`` template), after Brian2 generated them and before 
    ``-O3 -ffast-math -ffinite-math-only -march=native -fopenmp-simd`` (appended after
    Brian2's flags, so ``-ffinite-math-only`` overrides ``-fno-finite-math-only``).
 
-Every other file (thresholds, resets, monitors, the main loop) keeps Brian2's flags, so
+4. The **thresholders** (``threshold`` template) get a branch-free pre-scan: neurons are
+   taken in blocks of :data:`THRESHOLD_BLOCK`; a ``#pragma omp simd`` loop evaluates the
+   threshold condition of a block (the generated condition code, which only reads) and
+   only a block with a crossing runs Brian2's original loop, which appends the spikes in
+   order and sets ``lastspike``/``not_refractory``.  The spike list is the same; a
+   thresholder with random numbers is left alone.  These objects get only
+   ``-fopenmp-simd`` (no fast-math: a NaN potential must never cross the threshold).
+
+Every other file (resets, monitors, the main loop) keeps Brian2's flags, and the
+thresholders keep Brian2's NaN semantics, so
 NaN/inf semantics hold there: a NaN membrane potential never crosses a threshold, is never
 reset to a finite value and stays in memory.  Divergence is then detected where fast-math
 cannot reach it: :func:`hhlif.protocols.run` checks the final membrane potential and every
@@ -58,14 +67,24 @@ from hhlif.models.errors import BackendUnavailableError
 
 from .backends import Backend, _compiler_works, register_backend
 
-__all__ = ["CPPSIMDStandaloneDevice", "SIMDBackend", "patch_state_updater", "SIMD_FLAGS",
-           "DEVICE_NAME"]
+__all__ = ["CPPSIMDStandaloneDevice", "SIMDBackend", "patch_state_updater",
+           "patch_thresholder", "SIMD_FLAGS", "THRESHOLD_FLAGS", "DEVICE_NAME"]
 
 #: Name of the Brian2 device.
 DEVICE_NAME = "cpp_simd_standalone"
 
 #: Flags appended for the patched state-update objects (GCC/Clang).
 SIMD_FLAGS = ("-O3", "-ffast-math", "-ffinite-math-only", "-march=native", "-fopenmp-simd")
+
+#: Neurons per block in the thresholders' SIMD pre-scan.
+THRESHOLD_BLOCK = 64
+#: Flags appended for the patched thresholder objects.
+THRESHOLD_FLAGS = ("-fopenmp-simd",)
+
+_THRESHOLD_LOOP = re.compile(
+    r"^(?P<indent>[ \t]*)for\(size_t _idx=0; _idx<N; _idx\+\+\)[ \t]*\n"
+    r"(?P=indent)\{[ \t]*\n(?P<cond>.*?)^(?P<ifindent>[ \t]*)if\(_cond\) \{[ \t]*\n"
+    r"(?P<then>.*?)^(?P=ifindent)\}[ \t]*\n(?P=indent)\}[ \t]*$", re.M | re.S)
 
 _LOOP = re.compile(r"^(?P<indent>[ \t]*)for\(int _idx=0; _idx<_N; _idx\+\+\)[ \t]*$", re.M)
 _OMP_FOR = re.compile(r"^(?P<indent>[ \t]*)#pragma omp (?P<parallel>parallel )?for"
@@ -146,6 +165,44 @@ def patch_state_updater(source: str) -> tuple[str, str]:
     return head + f"{match.group('indent')}#pragma omp simd\n" + tail, "simd"
 
 
+def patch_thresholder(source: str) -> tuple[str, str]:
+    """Add a SIMD pre-scan to a generated thresholder (see the module docstring, item 4).
+
+    Returns
+    -------
+    source : str
+        The patched source (unchanged if it cannot be patched safely).
+    status : str
+        ``'prescan'``, ``'random'`` (left alone) or ``'no-loop'`` (loop not recognised).
+    """
+    matches = list(_THRESHOLD_LOOP.finditer(source))
+    if len(matches) != 1:
+        return source, "no-loop"
+    m = matches[0]
+    cond = m.group("cond")
+    if _RANDOM_CALL.search(cond) or "_cond" not in cond or "[_count" in cond:
+        return source, "random" if _RANDOM_CALL.search(cond) else "no-loop"
+    ind = m.group("indent")
+    b = THRESHOLD_BLOCK
+    original_loop = m.group(0).replace("for(size_t _idx=0; _idx<N; _idx++)",
+                                       "for(size_t _idx=_blk; _idx<_blk_end; _idx++)", 1)
+    new = (f"{ind}// hhlif cpp-simd: SIMD pre-scan of blocks of {b} neurons; only a block with"
+           f" a crossing runs the loop\n"
+           f"{ind}for(size_t _blk=0; _blk<(size_t)N; _blk+={b})\n"
+           f"{ind}{{\n"
+           f"{ind}    const size_t _blk_end = (_blk + {b} < (size_t)N) ? _blk + {b} : (size_t)N;\n"
+           f"{ind}    int _any = 0;\n"
+           f"{ind}    for(size_t _idx=_blk; _idx<_blk_end; _idx++)\n"
+           f"{ind}    {{\n"
+           + _indent(cond.rstrip("\n"), "    ") + "\n"
+           f"{ind}        _any |= (int)(_cond != 0);\n"
+           f"{ind}    }}\n"
+           f"{ind}    if(!_any) continue;\n"
+           + _indent(original_loop, "    ") + "\n"
+           f"{ind}}}")
+    return source[:m.start()] + new + source[m.end():], "prescan"
+
+
 class _PatchingWriter:
     """Wraps Brian2's ``CPPWriter``: patches files as they are written."""
 
@@ -159,17 +216,24 @@ class _PatchingWriter:
     def write(self, filename, contents):
         device = self._device
         prefix = "code_objects/"
-        if filename.startswith(prefix) and filename.endswith(".cpp") and \
-                filename[len(prefix):-4] in device._state_updaters:
-            name = filename[len(prefix):-4]
+        name = filename[len(prefix):-4] if filename.startswith(prefix) and \
+            filename.endswith(".cpp") else None
+        if name in device._state_updaters:
             contents, status = patch_state_updater(contents)
             device.simd_report[name] = status
             if status in ("simd", "omp-for-simd"):
                 device._patched_objects.add(filename[:-4] + ".o")
-        elif filename == "makefile" and device._patched_objects:
+        elif name in device._thresholders:
+            contents, status = patch_thresholder(contents)
+            device.simd_report[name] = status
+            if status == "prescan":
+                device._prescan_objects.add(filename[:-4] + ".o")
+        elif filename == "makefile" and (device._patched_objects or device._prescan_objects):
             flags = " ".join(SIMD_FLAGS)
             rules = "".join(f"\n{obj}: CXXFLAGS += {flags}\n"
                             for obj in sorted(device._patched_objects))
+            rules += "".join(f"\n{obj}: CXXFLAGS += {' '.join(THRESHOLD_FLAGS)}\n"
+                             for obj in sorted(device._prescan_objects))
             contents = contents + "\n# hhlif cpp-simd: vector math for the state updaters" + rules
         return self._writer.write(filename, contents)
 
@@ -191,13 +255,18 @@ def _device_class():
             super().__init__()
             self.simd_report = {}
             self._state_updaters = set()
+            self._thresholders = set()
             self._patched_objects = set()
+            self._prescan_objects = set()
 
         def generate_codeobj_source(self, writer):
             self.simd_report = {}
             self._patched_objects = set()
+            self._prescan_objects = set()
             self._state_updaters = {co.name for co in self.code_objects.values()
                                     if getattr(co, "template_name", None) == "stateupdate"}
+            self._thresholders = {co.name for co in self.code_objects.values()
+                                  if getattr(co, "template_name", None) == "threshold"}
             return super().generate_codeobj_source(_PatchingWriter(writer, self))
 
         def generate_makefile(self, writer, compiler, compiler_flags, linker_flags,

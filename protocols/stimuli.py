@@ -124,8 +124,15 @@ class Stimulus:
         for name, reference in self._fields.items():
             var = f"{prefix}{name}"
             unit = _decl_unit(reference)
-            decl.append(f"{var} : {unit} (constant)")
-            variables[var] = getattr(self, name)
+            value = getattr(self, name)
+            flat = np.asarray(value, dtype=float).ravel()
+            if flat.size == 1 or np.all(flat == flat[0]):
+                # one value for all neurons: a shared scalar, read once per step
+                decl.append(f"{var} : {unit} (shared, constant)")
+                value = Quantity(flat[0], dim=get_dimensions(value))
+            else:
+                decl.append(f"{var} : {unit} (constant)")
+            variables[var] = value
         expr = self._expression().format(p=prefix)
         return StimulusCode(expression=f"({expr})", declarations="\n".join(decl),
                             variables=variables)

@@ -48,3 +48,19 @@ def test_parameters_are_overridable_with_units_and_checked():
         models.get("lif", tau=10 * ms)
     with pytest.raises(UnknownNameError, match="valid models are"):
         models.get("izhikevich")
+
+
+def test_uniform_parameters_are_shared_and_varied_ones_per_neuron():
+    """One value for all neurons → a ``(shared, constant)`` scalar (read once per step);
+    values that differ → a per-neuron array with each neuron's value."""
+    lif = models.get("lif")
+    pop = lif.build(3, parameters={"g_L": [0.1, 0.2, 0.3] * mS / cm**2})
+    group = pop.group
+    assert not group.variables["g_L"].scalar
+    np.testing.assert_allclose(np.asarray(group.g_L / (mS / cm**2)), [0.1, 0.2, 0.3])
+    for key in ("C_m", "E_L", "V_th", "t_ref"):
+        assert group.variables[key].scalar, key
+    assert float(group.E_L / mV) == pytest.approx(float(lif.parameters["E_L"] / mV))
+    # equal values given as an array are uniform too; share_uniform=False keeps arrays
+    assert lif.build(2, parameters={"g_L": [0.2, 0.2] * mS / cm**2}).group.variables["g_L"].scalar
+    assert not lif.build(2, share_uniform=False).group.variables["E_L"].scalar

@@ -89,13 +89,19 @@ def test_model_parameter_and_intrinsic_seed_variants_match_separate_builds():
 
 
 def test_structural_changes_are_refused_with_the_field_named():
-    base = Protocol(model="lif", stimulus=S.Constant(18 * UNIT), duration=20 * ms, record=())
+    base = Protocol(model="lif", stimulus=S.Constant(18 * UNIT), duration=20 * ms,
+                    conditions={"amplitude": [18, 18] * UNIT}, record=())
     with ReusableBuild(base, "cpp") as build:
         with pytest.raises(ParameterError, match="duration"):
             build.run({"duration": 30 * ms})
         with pytest.raises(ParameterError, match="stimulus type|new build"):
             build.run({"stimulus": S.Step(amplitude=5 * UNIT, start=1 * ms, duration=5 * ms)})
-        assert build.run().main.n_neurons == 1
+        assert build.run().main.n_neurons == 2
+        # one amplitude for all neurons is compiled as a shared value: different values
+        # per neuron would need per-neuron storage, i.e. a new build
+        with pytest.raises(ParameterError, match="stim_amplitude.*new build"):
+            build.run({"conditions": {"amplitude": [10, 20] * UNIT}})
+        assert build.run({"conditions": {"amplitude": [25, 25] * UNIT}}).spike_times.size > 0
 
 
 def test_runtime_backend_is_refused():

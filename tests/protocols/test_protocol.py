@@ -35,6 +35,23 @@ def test_condition_layout_and_labels():
     assert p.condition_labels()[1] == "amplitude=3*uA/cm**2"
 
 
+def test_large_per_neuron_arrays_are_described_by_a_summary_that_tells_contents_apart():
+    # 10^5 per-neuron values: provenance and build keys must not list them one by one
+    a = np.linspace(6, 20, 100_000)
+    p = Protocol(model="lif", stimulus=S.Constant(a * UNIT), trials=a.size)
+    q = Protocol(model="lif", stimulus=S.Constant(a[::-1] * UNIT), trials=a.size)
+    text = p.describe()["stimulus"]["amplitude"]
+    assert text.startswith("array(100000 values in uA/cm**2, min 6, max 20, sha256 ")
+    assert text != q.describe()["stimulus"]["amplitude"]  # same min/max, other contents
+    c = Protocol(model="lif", stimulus=S.Constant(0 * UNIT), conditions={"amplitude": a * UNIT})
+    assert c.describe()["conditions"]["amplitude"].startswith("array(100000 values")
+    assert c.condition_labels()[99_999] == "amplitude=20*uA/cm**2"
+    # short arrays stay readable, value by value, as before
+    short = Protocol(model="lif", stimulus=S.Constant(0 * UNIT),
+                     conditions={"amplitude": [2, 3.5] * UNIT})
+    assert short.describe()["conditions"]["amplitude"] == ["2*uA/cm**2", "3.5*uA/cm**2"]
+
+
 @pytest.mark.standalone
 @pytest.mark.slow
 def test_200_trials_of_frozen_noise_on_hh_compile_once():

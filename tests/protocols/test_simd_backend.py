@@ -2,6 +2,7 @@
 ``cpp`` backend (same spikes within one step on deterministic input) and divergence
 detection although the state updaters are compiled with ``-ffast-math``."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ from brian2 import Hz, cm, ms, uA
 from hhlif.models.errors import DivergenceError
 from hhlif.protocols import Protocol, get_backend, run, stimuli as S
 from hhlif.protocols.backends import BUILD_LOG, available_backends
-from hhlif.protocols.simd_backend import SIMD_FLAGS, patch_state_updater
+from hhlif.protocols.simd_backend import (SIMD_FLAGS, THRESHOLD_FLAGS, patch_state_updater,
+                                          patch_thresholder)
 
 UNIT = uA / cm**2
 
@@ -66,6 +68,38 @@ def test_random_numbers_and_unknown_loops_are_left_alone():
     assert patch_state_updater(odd) == (odd, "no-loop")
 
 
+_THRESHOLD = """\
+    long _count = 0;
+    for(size_t _idx=0; _idx<N; _idx++)
+    {{
+        const size_t _vectorisation_idx = _idx;
+        const double v = _ptr_array_neurons_v[_idx];
+        char _cond;
+        _cond = {cond};
+
+        if(_cond) {{
+            _ptr_array_neurons__spikespace[_count++] = _idx;
+        }}
+    }}
+    _ptr_array_neurons__spikespace[N] = _count;
+"""
+
+
+def test_the_thresholder_gets_a_block_prescan_that_keeps_the_original_loop():
+    src = _THRESHOLD.format(cond="v > 0.02")
+    out, status = patch_thresholder(src)
+    assert status == "prescan"
+    # the original loop runs unchanged on a block, behind a read-only pre-scan
+    assert "for(size_t _idx=_blk; _idx<_blk_end; _idx++)" in out
+    assert out.count("_cond = v > 0.02;") == 2
+    assert out.count("_ptr_array_neurons__spikespace[_count++] = _idx;") == 1
+    assert "if(!_any) continue;" in out
+    assert out.rstrip().endswith("_ptr_array_neurons__spikespace[N] = _count;")
+    # a threshold drawing random numbers is left alone
+    rnd = _THRESHOLD.format(cond="_rand(_vectorisation_idx) < 0.1")
+    assert patch_thresholder(rnd) == (rnd, "random")
+
+
 def _stimulus():
     return S.Step(amplitude=12 * UNIT, start=5 * ms, duration=60 * ms) + \
         S.Sine(offset=0 * UNIT, amplitude=3 * UNIT, frequency=30 * Hz)
@@ -81,9 +115,17 @@ def test_cpp_simd_gives_the_spikes_of_cpp(model, threads):
     b = run(p, backend="cpp-simd", threads=threads)
     directory = Path(BUILD_LOG[-1][1])
     makefile = (directory / "makefile").read_text()
-    assert "stateupdater_codeobject.o: CXXFLAGS += " + " ".join(SIMD_FLAGS) in makefile
-    source = (directory / "code_objects" / "neurons_stateupdater_codeobject.cpp").read_text()
-    assert "simd" in source
+    # Brian2 may number the code objects (``..._codeobject_1``) within one process; the
+    # makefile lists the sources of this build (a cached directory may hold older ones)
+    srcs = re.search(r"^SRCS = (.*)$", makefile, re.M).group(1).split()
+    sources = {re.sub(r"_\d+$", "", Path(f).stem): (directory / f).read_text() for f in srcs
+               if Path(f).stem.startswith(("neurons_stateupdater", "neurons_spike_thresholder"))}
+    assert re.search(r"stateupdater_codeobject(_\d+)?\.o: CXXFLAGS \+= "
+                     + re.escape(" ".join(SIMD_FLAGS)), makefile)
+    assert re.search(r"thresholder_codeobject(_\d+)?\.o: CXXFLAGS \+= "
+                     + re.escape(" ".join(THRESHOLD_FLAGS)), makefile)
+    assert re.search(r"#pragma omp (parallel for )?simd", sources["neurons_stateupdater_codeobject"])
+    assert "hhlif cpp-simd: SIMD pre-scan" in sources["neurons_spike_thresholder_codeobject"]
     dt = float(p.integration_dt / ms)
     ca, cb = a.main.spike_counts(), b.main.spike_counts()
     assert ca.sum() > 10
