@@ -88,6 +88,9 @@ def parse_value(text: str, name: str = "value"):
     if not stripped:
         raise ParameterError(f"parameter {name!r}: empty value; expected e.g. '10*uA/cm**2'")
     if "," in stripped and not stripped.startswith(("[", "(")):
+        words = [w.strip() for w in stripped.split(",")]
+        if all(w.isidentifier() and w not in _UNITS and w not in ("inf", "nan") for w in words):
+            return ",".join(words)  # plain words, e.g. shape=sine,square
         stripped = "[" + stripped + "]"
     try:
         tree = ast.parse(stripped, mode="eval")

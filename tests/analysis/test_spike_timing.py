@@ -130,3 +130,104 @@ def test_compare_pairs_by_trial_and_reports_undefined():
     other.segments.append(seg)
     with pytest.raises(AnalysisInputError, match="share no"):
         compare(ref, other)
+
+
+# ----------------------------------------------------------------------------- match_spikes
+def _match_spikes_oracle(reference, candidate, delta):
+    """The original sequential loop of match_spikes, kept verbatim as the oracle."""
+    pairs = []
+    j, nc = 0, len(candidate)
+    for i, tr in enumerate(reference.tolist()):
+        lo = tr - delta
+        while j < nc and candidate[j] < lo:
+            j += 1
+        if j < nc and candidate[j] <= tr + delta:
+            pairs.append((i, j))
+            j += 1
+    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+
+
+def _assert_same_matching(ref, cand, delta):
+    got = match_spikes(ref, cand, delta)
+    want = _match_spikes_oracle(ref, cand, delta)
+    assert got.dtype == np.int64 and got.shape == want.shape and got.ndim == 2
+    np.testing.assert_array_equal(got, want)
+    return got
+
+
+def _random_case(rng, kind):
+    """(reference, candidate, delta) of one family of hard or typical cases."""
+    if kind == "poisson":  # independent trains, a few matches by chance
+        n1, n2 = rng.integers(0, 400, 2)
+        return (np.sort(rng.uniform(0, 1000, n1)), np.sort(rng.uniform(0, 1000, n2)),
+                float(rng.uniform(0.1, 5)))
+    if kind == "jitter":  # jittered copy, some spikes dropped / added
+        base = np.sort(rng.uniform(0, 1000, rng.integers(0, 400)))
+        cand = base + rng.normal(0, rng.uniform(0.1, 3), base.size)
+        cand = cand[rng.random(base.size) > 0.1]
+        cand = np.sort(np.concatenate([cand, rng.uniform(0, 1000, rng.integers(0, 20))]))
+        return base, cand, float(rng.uniform(0.5, 4))
+    if kind == "dense":  # windows much wider than the ISIs: long runs of conflicts
+        n1, n2 = rng.integers(1, 300, 2)
+        return (np.sort(rng.uniform(0, 50, n1)), np.sort(rng.uniform(0, 50, n2)),
+                float(rng.uniform(0.5, 10)))
+    if kind == "grid":  # times on a coarse grid: exact ties, duplicates, |t_c - t_r| == delta
+        n1, n2 = rng.integers(0, 200, 2)
+        return (np.sort(rng.integers(0, 60, n1) * 0.5), np.sort(rng.integers(0, 60, n2) * 0.5),
+                float(rng.choice([0.0, 0.5, 1.0, 1.5, 2.5])))
+    if kind == "identical":
+        t = np.sort(rng.uniform(0, 100, rng.integers(0, 200)))
+        if rng.random() < 0.5:
+            t = np.sort(np.concatenate([t, t[: t.size // 3]]))  # with duplicates
+        return t, t.copy(), float(rng.uniform(0, 3))
+    if kind == "clustered":  # bursts: dense conflicts inside, sparse between
+        centres = np.sort(rng.uniform(0, 1000, rng.integers(1, 20)))
+        def bursts():
+            k = rng.integers(0, 15, centres.size)
+            return np.sort(np.repeat(centres, k) + rng.uniform(0, 8, k.sum()))
+        return bursts(), bursts(), float(rng.uniform(0.2, 6))
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["poisson", "jitter", "dense", "grid", "identical", "clustered"])
+def test_match_spikes_equals_the_sequential_loop_on_random_cases(kind):
+    rng = np.random.default_rng(["poisson", "jitter", "dense", "grid", "identical",
+                                 "clustered"].index(kind))
+    n_matched = 0
+    for _ in range(300):
+        ref, cand, delta = _random_case(rng, kind)
+        n_matched += len(_assert_same_matching(ref, cand, delta))
+        _assert_same_matching(cand, ref, delta)  # roles swapped
+    assert n_matched > 0
+
+
+def test_match_spikes_edge_cases_equal_the_sequential_loop():
+    t = np.array([1.0, 2.0, 2.0, 3.5, 10.0])
+    e = np.array([], dtype=float)
+    for ref, cand in [(e, e), (t, e), (e, t), (t, t), (t, t[::-1].copy()),  # unsorted: loop
+                      (t.astype(np.float32), t), (t, t.astype(np.float32)),
+                      (np.array([1, 2, 2, 4, 10]), np.array([0, 3, 3, 9])),
+                      (np.array([1, 2, 4], np.uint8), t), (t, np.array([2, 3], np.int32)),
+                      (np.array([1.0, np.nan]), t), (t, np.array([np.inf])),
+                      (np.array([-np.inf, 2.0, np.inf]), np.array([-np.inf, 2.0, np.inf])),
+                      (np.array([2 ** 60]), np.array([2 ** 60 + 1])),
+                      (np.array([0.1, 0.2, 0.3]), np.array([0.1 + 1.0, 0.3 - 1.0 + 1e-17]))]:
+        for delta in [0.0, 1.0, 1, np.float64(1.5), -1.0, np.nan, np.inf, np.float32(1.1),
+                      np.int64(2), 0.9999999999999999, 2 ** 60]:
+            _assert_same_matching(ref, cand, delta)
+    # exact boundary: |t_c - t_r| == delta counts, a hair beyond does not
+    assert match_spikes(np.array([10.0]), np.array([12.0]), 2.0).tolist() == [[0, 0]]
+    assert match_spikes(np.array([10.0]), np.array([np.nextafter(12.0, 13.0)]), 2.0).size == 0
+    # ties: the earliest free candidate wins, in reference order
+    assert match_spikes(np.array([5.0, 5.0]), np.array([4.0, 6.0, 6.0]), 1.0).tolist() == \
+        [[0, 0], [1, 1]]
+
+
+def test_match_spikes_large_trains_equal_the_sequential_loop():
+    # long jittered trains (the fast path's usual case) plus a dense stretch
+    rng = np.random.default_rng(11)
+    base = np.sort(rng.uniform(0, 2e6, 50_000))
+    ref = np.sort(np.concatenate([base, rng.uniform(1e5, 1e5 + 200, 2000)]))
+    cand = np.sort(np.concatenate([base + rng.normal(0, 1.5, base.size),
+                                   rng.uniform(1e5, 1e5 + 200, 2000)]))
+    _assert_same_matching(ref, cand, 2.0)

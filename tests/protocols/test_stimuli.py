@@ -98,3 +98,35 @@ def test_applied_current_equals_sample_and_is_identical_across_trials(backend):
     expected = _mA(stim.sample(sig.times * ms))
     for k in range(3):
         np.testing.assert_allclose(sig.channel(k), expected, rtol=1e-9, atol=1e-9)
+
+
+_DETERMINISTIC = {
+    "step": S.Step(amplitude=4 * UNIT, start=10.05 * ms, duration=20 * ms, baseline=1 * UNIT),
+    "pulse-train": S.PulseTrain(amplitude=3 * UNIT, width=2.05 * ms, period=7.05 * ms,
+                                start=5.05 * ms, n_pulses=4),
+    "ramp": S.Ramp(start_amplitude=-2 * UNIT, end_amplitude=6 * UNIT, start=5 * ms,
+                   duration=30 * ms),
+    "square": S.Square(offset=1 * UNIT, amplitude=2 * UNIT, period=9.05 * ms),
+    "sawtooth": S.Sawtooth(offset=1 * UNIT, amplitude=2 * UNIT, period=9.05 * ms),
+    "triangle": S.Triangle(offset=1 * UNIT, amplitude=2 * UNIT, period=9.05 * ms),
+    "white-noise": S.WhiteNoise(mean=1 * UNIT, std=2 * UNIT, seed=3, sample_dt=0.5 * ms),
+    "array-2d": S.ArrayStimulus(values=np.arange(80.0).reshape(40, 2) % 7 * UNIT,
+                                sample_dt=1 * ms),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DETERMINISTIC))
+def test_every_stimulus_applies_what_sample_says(name):
+    """The current Brian2 applies (recorded ``I_input``) equals ``sample()`` for each
+    stimulus type, per neuron for the 2-D array (edges placed between recording times)."""
+    stim = _DETERMINISTIC[name]
+    p = Protocol(model="lif", stimulus=stim, duration=45 * ms, trials=2, record_neurons="all",
+                 record_dt=0.1 * ms)
+    rec = run(p, backend="runtime")
+    sig = rec.main.signals["I_input"]
+    for k in range(2):
+        expected = _mA(stim.sample(sig.times * ms, neuron=k if name == "array-2d" else 0))
+        np.testing.assert_allclose(sig.channel(k), expected, rtol=1e-9, atol=1e-9,
+                                   err_msg=f"{name}, neuron {k}")
+    if name == "array-2d":  # the two neurons really get different currents
+        assert not np.allclose(sig.channel(0), sig.channel(1))
