@@ -40,8 +40,13 @@ test: $(VENV)/.installed-test
 	$(PIP) install -q --no-deps --force-reinstall .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## make bench: the benchmarks (NEST 3.10 via the bench extra), written to benchmarks/RESULTS.md
 bench: $(VENV)/.installed
+	$(PIP) install -q -c $(CONSTRAINTS) ".[dist,bench]"
+	$(PIP) install -q --no-deps --force-reinstall .
 	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.analysis_speed --force
+	$(PY) -m benchmarks.run --only render
 
 clean:
 	rm -rf $(VENV) build *.egg-info

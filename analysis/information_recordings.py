@@ -429,7 +429,7 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
                word_length: int = 8, json_path: str | os.PathLike | None = None,
                force: bool = False, n_bootstrap: int = 100, seed: int | None = 0,
                population: str | None = None, response: str = "count",
-               ) -> tuple[InformationResult | DirectMethodResult, str]:
+               window: Any = None) -> tuple[InformationResult | DirectMethodResult, str]:
     """Body of ``hhlif mi FILE``: information of a recorded file, and the text to print.
 
     Parameters
@@ -447,6 +447,9 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
         Overwrite an existing ``json_path``.
     n_bootstrap, seed, population, response
         See :func:`information_from_recording`.
+    window : str or tuple, optional
+        ``'20*ms,100*ms'`` (text, as on the command line) or a (start, stop) pair: the
+        response window of step/sweep files (words start at its start).
 
     Returns
     -------
@@ -472,9 +475,17 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
         raise FileExistsError(f"json_path={str(out)!r} exists; pass force=True (--force) to "
                               "overwrite it")
     dt = parse_quantity(bin_size, "bin_size")
+    if isinstance(window, str):
+        parts = [p for p in window.split(",") if p.strip()]
+        if len(parts) != 2:
+            raise AnalysisInputError(f"window={window!r}: expected 'START,STOP', e.g."
+                                     f" '20*ms,120*ms'")
+        window = (parse_quantity(parts[0], "window start"),
+                  parse_quantity(parts[1], "window stop"))
     result = information_from_recording(path, method=method, bin_size=dt,
                                         word_length=word_length, n_bootstrap=n_bootstrap,
-                                        seed=seed, population=population, response=response)
+                                        seed=seed, population=population, response=response,
+                                        window=window)
     text = _format(result, str(path))
     if out is not None:
         _write_json_atomic({"source": str(path), "result": result.to_dict()}, out, force)

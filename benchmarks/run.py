@@ -47,9 +47,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 MODELS = ("hh", "lif", "tv-lif2hh", "s-lif2hh")
 #: Constant drive per model (µA/cm²): repetitive firing at moderate rates (HH ≈ 70 Hz,
-#: LIF ≈ 63 Hz).  One value for all neurons: a per-neuron array would make
-#: ``Protocol.describe()`` (provenance, build key) format N numbers, ~10 s per 10⁵ neurons.
-CURRENT = {"hh": 10.0, "lif": 20.0, "tv-lif2hh": 10.0, "s-lif2hh": 10.0}
+#: LIF ≈ 63 Hz, s-LIF2HH ≈ 80 Hz).  One value for all neurons (compiled as a shared
+#: constant); long per-neuron arrays are described by a hash, not listed.
+CURRENT = {"hh": 10.0, "lif": 2.0, "tv-lif2hh": 10.0, "s-lif2hh": 10.0}
 NEST_AREA_CM2 = 1e-4  # hh_psc_alpha's 1952 model: 1 µA/cm² = 100 pA at 1e-4 cm²
 
 
@@ -66,6 +66,8 @@ def _worker(spec: dict) -> dict:
         return _worker_memory(spec)
     if kind == "compare":
         return _worker_compare(spec)
+    if kind == "reuse":
+        return _worker_reuse(spec)
     raise ValueError(f"unknown worker kind {kind!r}")
 
 
@@ -161,7 +163,17 @@ def _worker_memory(spec: dict) -> dict:
     import hhlif.protocols.simd_backend  # noqa: F401
     from hhlif.protocols import run
 
-    protocol = _protocol("lif", spec["n"], spec["duration_ms"])
+    from brian2 import Hz, cm, ms, uA
+
+    from hhlif.models.networks import RandomEI
+    from hhlif.protocols import Protocol, stimuli
+
+    # one population of N neurons in one segment (trials-as-neurons would export N Segments):
+    # an unconnected network, every neuron driven by the same constant current
+    net = RandomEI(n=spec["n"], connection_probability=0.0, drive_rate=0 * Hz, model="lif")
+    protocol = Protocol(model="lif", stimulus=stimuli.Constant(CURRENT["lif"] * uA / cm**2),
+                        network=net, duration=spec["duration_ms"] * ms, record=(),
+                        record_neurons=[], name="bench-memory")
     rec = run(protocol, backend=spec["backend"], threads=1, progress=False)
     out = {"spikes": int(rec.spike_times.size), "loop_s": _loop_seconds(rec),
            "spike_array_mb": (rec.main.spike_times.nbytes + rec.main.spike_indices.nbytes) / 1e6}
@@ -196,6 +208,45 @@ def _worker_compare(spec: dict) -> dict:
     return {"spikes": int(ca.sum()), "reference_spikes": int(cb.sum()),
             "same_counts": same_counts, "max_time_difference_ms": max_dt,
             "dt_ms": float(protocol.integration_dt / __import__("brian2").ms)}
+
+
+def _worker_reuse(spec: dict) -> dict:
+    """A 20-point amplitude sweep of one LIF protocol: 20 separate ``run()`` calls versus
+    ``run_many`` (one build, the binary rerun with ``run_args``).  Compiles are counted at
+    Brian2's ``compile_source`` (the ``make`` step)."""
+    from brian2 import cm, ms, uA
+    from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+
+    import hhlif.protocols.simd_backend  # noqa: F401
+    from hhlif.protocols import Protocol, run, run_many, stimuli
+
+    calls = []
+    original = CPPStandaloneDevice.compile_source
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    CPPStandaloneDevice.compile_source = counting
+    amps = np.linspace(16, 40, int(spec["points"]))
+    base = Protocol(model="lif", stimulus=stimuli.Constant(20 * uA / cm**2), trials=spec["n"],
+                    duration=spec["duration_ms"] * ms, record=(), record_neurons=[],
+                    name="bench-reuse")
+    variants = [{"stimulus": stimuli.Constant(a * uA / cm**2)} for a in amps]
+    t0 = time.perf_counter()
+    separate = [run(base.replace(**v), backend=spec["backend"], progress=False)
+                for v in variants]
+    t_separate, c_separate = time.perf_counter() - t0, len(calls)
+    calls.clear()
+    t0 = time.perf_counter()
+    reused = run_many(base, variants, spec["backend"])
+    t_reused, c_reused = time.perf_counter() - t0, len(calls)
+    same = all(np.array_equal(a.spike_times, b.spike_times) and
+               np.array_equal(a.spike_indices, b.spike_indices)
+               for a, b in zip(separate, reused))
+    return {"separate_s": t_separate, "separate_compiles": c_separate,
+            "run_many_s": t_reused, "run_many_compiles": c_reused, "same_spikes": same,
+            "spikes": int(sum(r.spike_times.size for r in reused))}
 
 
 def _configure_cuda() -> None:
@@ -286,10 +337,28 @@ def measure(spec: dict, timeout: float = 900) -> dict:
     else:
         result["ok"] = False
         result["error"] = "".join(output)[-2000:]
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            timed_out = process_s > timeout
+            result["error_summary"] = (
+                f"killed after {process_s:.0f} s at peak RSS {result['peak_rss_mb'] / 1024:.1f}"
+                f" GiB (signal {sig}; "
+                + ("over the time limit)" if timed_out else
+                   f"machine memory {_memory_gib():.0f} GiB: out of memory)"))
     if result.get("loop_s"):
         result["throughput"] = spec["n"] * spec["steps"] / result["loop_s"]
     subprocess.run(["rm", "-rf", cache], check=False)
     return result
+
+
+def _memory_gib() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return float("nan")
 
 
 # ============================================================================ driver side
@@ -307,9 +376,10 @@ def _plan(args) -> list[dict]:
     for model in models:
         sizes = args.sizes_lif if "lif" == model else args.sizes_hh
         work = args.work_lif if model == "lif" else args.work_hh
+        # the model's own step: s-lif2hh runs at 1 ms (the seed's update), others 0.01 ms
+        dt = _model_dt_ms(model)
         for n in sizes:
             steps = max(int(round(work / n)), 100)
-            dt = 0.01
             base = {"model": model, "n": int(n), "steps": steps, "dt_ms": dt,
                     "duration_ms": steps * dt}
             for backend in args.backends:
@@ -330,6 +400,14 @@ def _plan(args) -> list[dict]:
                 spec["duration_ms"] = spec["steps"] * dt
                 specs.append(spec)
     return specs
+
+
+def _model_dt_ms(model: str) -> float:
+    from brian2 import ms
+
+    from hhlif import models as registry
+
+    return float(registry.get(model).dt / ms)
 
 
 def _nest_available() -> bool:
@@ -392,6 +470,8 @@ def _machine() -> dict:
 
 
 def _label(r: dict) -> str:
+    if r["backend"] == "cuda":
+        return "cuda (GPU machine)"
     if r["backend"] in ("nest", "numpy-loop"):
         return f"{r['backend']} {r['threads']}t" if r["backend"] == "nest" else "numpy loop"
     return f"{r['backend']} {r['threads']}t" if r["backend"] != "runtime" else "runtime"
@@ -444,7 +524,8 @@ def _figure(rows, gpu, path: Path) -> None:
         ax.set_yscale("log")
         ax.set_xlabel("neurons N")
         ax.set_ylabel("neuron-steps per second")
-        ax.set_title(f"{model} (dt 0.01 ms)")
+        dts = sorted({r["dt_ms"] for r in all_rows if r["model"] == model})
+        ax.set_title(f"{model} (dt {', '.join(f'{d:g}' for d in dts)} ms)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -469,16 +550,25 @@ def _markdown(results, rows, gpu, json_name) -> str:
              "- versions: " + ", ".join(f"{k} {x}" for k, x in v.items()),
              f"- NEST: {'measured' if v.get('nest') else 'not installed (optional `bench` extra); rows absent'}",
              f"- work: constant current {CURRENT} µA/cm² (same for all neurons), spikes recorded,"
-             f" dt = 0.01 ms; hh = RK4 (hhlif's default), lif = exact linear step; the"
+             f" dt = each model's own step (0.01 ms; s-lif2hh 1 ms, the seed's update); N counts"
+             f" model neurons (a LIF2HH neuron is 4 Brian2 units); hh = RK4 (hhlif's default),"
+             f" lif = exact linear step; the"
              f" duration is chosen so N × steps ≈ {results['work_hh']:.0e} (HH) /"
              f" {results['work_lif']:.0e} (LIF) neuron-steps (runtime and the NumPy loop: a"
              f" tenth of that for HH)", "",
              "Throughput = N × steps / seconds of the simulation loop (neuron-steps/s);"
              " compile = `make` in a fresh build directory; process = the whole Python process;"
              " RSS = peak resident memory of that process.", ""]
+    failed = [r for r in results["runs"] if not r.get("ok")]
+    if failed:
+        lines += ["Failed measurements:", ""] + [
+            f"- {r['model']} {_label(r)} N = {r['n']:,}: "
+            + (r.get("error_summary") or (r.get("error") or "")[-200:].replace(chr(10), " "))
+            for r in failed] + [""]
     models = [x for x in MODELS if any(r["model"] == x for r in rows)]
     for model in models:
-        lines += [f"## {model}", "",
+        dts = sorted({r["dt_ms"] for r in rows if r["model"] == model})
+        lines += [f"## {model}", "", f"dt = {', '.join(f'{d:g}' for d in dts)} ms.", "",
                   "| backend | threads | N | duration (ms) | loop (s) | throughput | compile (s) |"
                   " process (s) | peak RSS (MB) | spikes |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -558,6 +648,33 @@ def _markdown(results, rows, gpu, json_name) -> str:
                          f" {r.get('spike_array_mb', 0):.0f} | {r.get('file_mb', '—') if not r.get('file_mb') else round(r['file_mb'])} |"
                          f" {r.get('export_s', '—') if not r.get('export_s') else round(r['export_s'], 1)} |")
         lines.append("")
+    reuse = results.get("reuse")
+    if reuse and reuse.get("ok"):
+        lines += ["## Builds reused: a 20-point amplitude sweep", "",
+                  f"LIF, N = {reuse['n']:,} neurons per point, {reuse['duration_ms']:g} ms,"
+                  f" backend {reuse['backend']}, amplitudes 16–40 µA/cm²; `make` calls counted"
+                  f" at Brian2's `compile_source`; the cache starts empty.", "",
+                  "| how | compiles | wall time (s) |", "|---|---|---|",
+                  f"| 20 separate `run()` calls | {reuse['separate_compiles']} |"
+                  f" {reuse['separate_s']:.1f} |",
+                  f"| `run_many` (one build, `run_args`) | {reuse['run_many_compiles']} |"
+                  f" {reuse['run_many_s']:.1f} |", "",
+                  f"Same spikes point by point: {reuse['same_spikes']}"
+                  f" ({reuse['spikes']:,} spikes in all); ratio"
+                  f" {reuse['separate_s'] / reuse['run_many_s']:.1f}×.", ""]
+    analysis = HERE / "results" / "analysis_speed.json"
+    if analysis.exists():
+        try:
+            a = json.loads(analysis.read_text())
+        except ValueError:
+            a = None
+        if a:
+            lines += ["## Analysis: vectorised statistics versus Elephant per SpikeTrain", "",
+                      "From `python -m benchmarks.analysis_speed` (raw data:"
+                      " `results/analysis_speed.json`):", "", "```",
+                      json.dumps({k: v for k, v in a.items() if not isinstance(v, (list, dict))
+                                  or k in ("timings", "ratios", "speedup")}, indent=1)[:3000],
+                      "```", ""]
     for g in gpu:
         gm = g["machine"]
         lines += [f"## GPU: {gm.get('gpu', 'unknown GPU')}", "",
@@ -574,8 +691,9 @@ def _markdown(results, rows, gpu, json_name) -> str:
                              f" {_fmt_rate(r.get('throughput'))} | {r.get('compile_s')} |"
                              f" {r['process_s']:.1f} | {r.get('spikes')} |")
             else:
+                why = r.get("error_summary") or (r.get("error") or "")[-160:]
                 lines.append(f"| {r['model']} | {r['backend']} | {r['threads']} | {r['n']:,} |"
-                             f" failed: {(r.get('error') or '')[-160:].replace('|', '/').replace(chr(10), ' ')} |"
+                             f" failed: {why.replace('|', '/').replace(chr(10), ' ')} |"
                              " | | | | |")
         for p in g.get("parity", []):
             lines.append("")
@@ -611,6 +729,12 @@ def main(argv=None) -> int:
                              " writes results/gpu_<device>.json (merged into RESULTS.md later)")
     parser.add_argument("--name", default=None, help="JSON file name (default: cpu or gpu_...)")
     parser.add_argument("--out", default=None, help="also copy the JSON here")
+    parser.add_argument("--merge", action="store_true",
+                        help="re-measure the rows of --models and merge them into the existing"
+                             " results/<name>.json (other rows and sections kept)")
+    parser.add_argument("--only", default=None,
+                        help="comma-separated sections (reuse, memory; render: none) to re-measure and merge"
+                             " into the existing results/<name>.json, then rewrite RESULTS.md")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -634,8 +758,38 @@ def main(argv=None) -> int:
                "runs": [], "notes": []}
     if args.gpu:
         return _gpu_main(args, results)
-
+    name = args.name or ("cpu_quick" if args.quick else "cpu")
+    if args.only:
+        path = HERE / "results" / f"{name}.json"
+        results = json.loads(path.read_text())
+        for section in args.only.split(","):
+            if section == "reuse":
+                results["reuse"] = _reuse_measurement(args.quick)
+            elif section == "memory":
+                results["memory"] = _memory_measurement(args.quick)
+            elif section == "render":
+                continue  # rewrite RESULTS.md and the figure from the JSON files only
+            else:
+                parser.error(f"--only {section!r}: expected reuse, memory or render")
+            print(section, json.dumps(results[section], default=str)[:1500], flush=True)
+        write_results(results, name)
+        return 0
     specs = _plan(args)
+    if args.merge:
+        path = HERE / "results" / f"{name}.json"
+        old = json.loads(path.read_text())
+        kept = [r for r in old["runs"] if r["model"] not in args.models]
+        new_runs = []
+        for k, spec in enumerate(specs):
+            new_runs.append(measure(spec))
+            print(f"[{k + 1}/{len(specs)}] {spec['model']} {_label(spec)} N={spec['n']:,}:"
+                  f" {_fmt_rate(new_runs[-1].get('throughput'))}", flush=True)
+        old["runs"] = kept + new_runs
+        old.setdefault("notes", []).append(
+            f"rows of {', '.join(args.models)} re-measured on {results['date']} with"
+            f" `--merge` (same machine)")
+        write_results(old, name)
+        return 0
     print(f"{len(specs)} measurements", flush=True)
     for k, spec in enumerate(specs):
         r = measure(spec)
@@ -654,17 +808,7 @@ def main(argv=None) -> int:
                for b in ("cpp", "cpp-simd")}
         results["exponential_euler"] = _method_comparison(n, steps, rk4)
     if not args.no_memory:
-        n = 1000 if args.quick else 100000
-        dur = 100.0 if args.quick else 1000.0
-        mem = []
-        for export in (False, True):
-            spec = {"kind": "memory", "model": "lif", "n": n, "steps": int(dur / 0.01),
-                    "dt_ms": 0.01, "duration_ms": dur, "backend": "cpp-simd", "threads": 1,
-                    "export": export}
-            mem.append(measure(spec))
-            print("memory", export, mem[-1].get("peak_rss_mb"), mem[-1].get("error", "")[-300:],
-                  flush=True)
-        results["memory"] = mem
+        results["memory"] = _memory_measurement(args.quick)
     n_par = 50
     results["parity"] = []
     for model in _available_models(["hh", "lif"]):
@@ -672,12 +816,33 @@ def main(argv=None) -> int:
                 "duration_ms": 200.0, "backend": "cpp-simd", "reference": "cpp", "threads": 1}
         r = measure(spec)
         results["parity"].append(r)
-    name = args.name or ("cpu_quick" if args.quick else "cpu")
+    results["reuse"] = _reuse_measurement(args.quick)
     path = write_results(results, name)
     if args.out:
         Path(args.out).write_text(path.read_text())
     print(f"wrote {path}, {HERE / 'RESULTS.md'}, {HERE / 'figures' / 'throughput.png'}")
     return 0
+
+
+def _memory_measurement(quick: bool) -> list:
+    n = 1000 if quick else 100000
+    dur = 100.0 if quick else 1000.0
+    mem = []
+    for export in (False, True):
+        spec = {"kind": "memory", "model": "lif", "n": n, "steps": int(dur / 0.01),
+                "dt_ms": 0.01, "duration_ms": dur, "backend": "cpp-simd", "threads": 1,
+                "export": export}
+        mem.append(measure(spec))
+        print("memory", export, mem[-1].get("peak_rss_mb"), mem[-1].get("error", "")[-300:],
+              flush=True)
+    return mem
+
+
+def _reuse_measurement(quick: bool) -> dict:
+    spec = {"kind": "reuse", "model": "lif", "n": 100 if quick else 1000, "points": 20,
+            "steps": 10000 if quick else 50000, "dt_ms": 0.01,
+            "duration_ms": 100.0 if quick else 500.0, "backend": "cpp", "threads": 1}
+    return measure(spec)
 
 
 def _method_comparison(n, steps, rk4):

@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bin", dest="bin_size", default="2*ms", help="bin size (default 2*ms)")
     p.add_argument("--word", dest="word_length", type=int, default=8,
                    help="word length in bins (default 8)")
+    p.add_argument("--response", choices=("count", "words"), default="count",
+                   help="step/sweep files: spike count in the stimulus window (default), or"
+                        " binary words of --word bins of --bin from the window start")
+    p.add_argument("--window", default=None,
+                   help="response window of step/sweep files, 'START,STOP' (e.g. 20*ms,120*ms;"
+                        " default: the whole recording)")
+    p.add_argument("--population", default=None, help="population to analyse (default: main)")
     p.add_argument("--json")
     p.add_argument("--figures", help="folder for the extrapolation figure (direct method)")
     p.add_argument("--force", action="store_true")
@@ -324,7 +331,8 @@ def _cmd_mi(args) -> int:
         check_output(Path(args.figures) / "mi_extrapolation.png", args.force)
     result, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
                                   word_length=args.word_length, json_path=args.json,
-                                  force=args.force)
+                                  force=args.force, response=args.response,
+                                  population=args.population, window=args.window)
     print(table)
     if args.figures and hasattr(result, "by_word_length"):
         from hhlif.analysis.information import plot_extrapolation

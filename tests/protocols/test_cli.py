@@ -114,3 +114,25 @@ def test_analysis_commands_on_hhlif_output(tmp_path, capsys):
     assert code == 0, err
     assert "bits/s" in out and "CI" in out
     assert (tmp_path / "figs" / "mi_extrapolation.png").is_file()
+
+
+def test_mi_of_a_sweep_with_count_or_word_responses(tmp_path, capsys):
+    """Three deterministic LIF conditions: counts separate them perfectly, so the
+    information is log2(3) = 1.585 bits before bias correction, whatever the response."""
+    nix = tmp_path / "s.nix"
+    code, _, err = _run(["run", "sweep", "--model", "lif", "--set", "values=2,3,5",
+                         "--set", "trials=8", "--set", "duration=100*ms", "--backend", "runtime",
+                         "--out", str(nix)], capsys)
+    assert code == 0, err
+    code, out, err = _run(["mi", str(nix)], capsys)
+    assert code == 0, err
+    assert "response count" in out and "plug-in     1.5850 bits" in out
+    code, out, err = _run(["mi", str(nix), "--response", "words", "--bin", "2*ms", "--word", "6",
+                           "--window", "20*ms,100*ms"], capsys)
+    assert code == 0, err
+    assert "response words in [0.02," in out and "plug-in     1.5850 bits" in out
+    # words before the step starts hold no spike: a clear error, exit status 2
+    code, _, err = _run(["mi", str(nix), "--response", "words", "--word", "6"], capsys)
+    assert code == 2 and "fired no spike" in err
+    code, _, err = _run(["mi", str(nix), "--window", "20*ms"], capsys)
+    assert code == 2 and "START,STOP" in err

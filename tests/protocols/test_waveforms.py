@@ -53,3 +53,25 @@ def test_short_run_table_and_outputs(tmp_path):
     # the table is recomputed from the file the same way
     again = waveform_table(rec, "hh-shifted", "s-lif2hh")
     assert [r["spikes"] for r in again] == [r["spikes"] for r in rows[:2]]
+
+
+def test_cli_runs_every_waveform_and_prints_the_table(tmp_path, capsys):
+    """The issue's command, shortened (20 ms, reference dt 0.01 ms): all five waveforms."""
+    from hhlif.protocols.cli import main
+
+    out, figs, js = tmp_path / "w.nix", tmp_path / "figs", tmp_path / "w.json"
+    code = main(["run", "waveforms", "--set", "shape=all", "--set", "duration=20*ms",
+                 "--set", "reference_dt=0.01*ms", "--backend", "runtime", "--out", str(out),
+                 "--figures", str(figs), "--json", str(js)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    for shape in stimuli.SEED_WAVEFORMS:
+        assert shape in printed
+    rows = json.loads(js.read_text())["rows"]
+    assert {r["waveform"] for r in rows} == set(stimuli.SEED_WAVEFORMS)
+    assert len(rows) == 5 * 2 * 2  # waveforms × candidate models × chain neurons
+    assert out.stat().st_size > 0 and any(figs.glob("*.png"))
+    # a comma-separated subset parses from the command line too
+    assert main(["run", "waveforms", "--set", "shape=sine,square", "--set", "duration=10*ms",
+                 "--set", "reference_dt=0.01*ms", "--backend", "runtime"]) == 0
+    assert "square" in capsys.readouterr().out
