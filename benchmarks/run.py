@@ -391,7 +391,8 @@ def _plan(args) -> list[dict]:
                         spec["steps"] = max(steps // 10, 100)
                         spec["duration_ms"] = spec["steps"] * dt
                     specs.append(spec)
-            if have_nest and model in ("hh", "lif"):
+            if have_nest and model in ("hh", "lif") and (args.nest_max_n is None
+                                                         or n <= args.nest_max_n):
                 for threads in args.threads:
                     specs.append(dict(base, kind="nest", backend="nest", threads=int(threads)))
             if not args.no_naive and model in ("hh", "lif") and n <= args.naive_max_n:
@@ -721,6 +722,8 @@ def main(argv=None) -> int:
     parser.add_argument("--work-hh", type=float, default=5e7, help="neuron-steps per HH run")
     parser.add_argument("--work-lif", type=float, default=5e8, help="neuron-steps per LIF run")
     parser.add_argument("--naive-max-n", type=int, default=100000)
+    parser.add_argument("--nest-max-n", type=int, default=None,
+                        help="largest N for NEST (it held ~4 GiB at 1e5: 1e6 needs > 24 GiB)")
     parser.add_argument("--no-nest", action="store_true")
     parser.add_argument("--no-naive", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
@@ -735,6 +738,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", default=None,
                         help="comma-separated sections (reuse, memory; render: none) to re-measure and merge"
                              " into the existing results/<name>.json, then rewrite RESULTS.md")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a line for the Notes section of RESULTS.md (repeatable)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -755,7 +760,7 @@ def main(argv=None) -> int:
     results = {"argv": list(argv if argv is not None else sys.argv[1:]),
                "date": time.strftime("%Y-%m-%d %H:%M"), "machine": _machine(),
                "versions": _versions(), "work_hh": args.work_hh, "work_lif": args.work_lif,
-               "runs": [], "notes": []}
+               "runs": [], "notes": list(args.note)}
     if args.gpu:
         return _gpu_main(args, results)
     name = args.name or ("cpu_quick" if args.quick else "cpu")
