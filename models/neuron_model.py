@@ -32,7 +32,7 @@ from brian2 import (
     ms,
 )
 
-from .units import declaration_unit, display_unit, format_quantity
+from .units import declaration_unit, display_unit, format_quantity, uniform_value
 from .errors import ParameterError, ParameterUnitError, UnknownNameError
 
 __all__ = ["NeuronModel", "Population", "check_quantity"]
@@ -263,19 +263,14 @@ class NeuronModel:
 
     def uniform_parameters(self, values: Mapping) -> set:
         """Names of the parameters that have one value for every neuron."""
-        out = set()
-        for key, default in self.parameters.items():
-            value = values.get(key, default)
-            if np.size(value) == 1 or np.all(np.asarray(value) == np.asarray(value).ravel()[0]):
-                out.add(key)
-        return out
+        return {key for key, default in self.parameters.items()
+                if uniform_value(values.get(key, default)) is not None}
 
     def _set_values(self, group, params: Mapping, variables: Mapping) -> None:
         for key, default in self.parameters.items():
             value = params.get(key, default)
             if group.variables[key].scalar and np.ndim(value):
-                value = Quantity(np.asarray(value, dtype=float).ravel()[0],
-                                 dim=get_dimensions(value))
+                value = uniform_value(value)
             setattr(group, key, value)
         for key, value in self.initial.items():
             # strings refer to parameters (e.g. 'E_L'); Brian2 evaluates them per neuron

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from brian2 import (Hz, amp, cm, farad, get_dimensions, get_unit, meter, mS, ms, mV, nA,
-                    second, siemens, uA, uF, volt)
+from brian2 import (Hz, Quantity, amp, cm, farad, get_dimensions, get_unit, meter, mS, ms,
+                    mV, nA, second, siemens, uA, uF, volt)
 
-__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each"]
+__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "uniform_value"]
 
 # dimensions -> (display unit, display string, declaration string)
 _PREFERRED = [
@@ -81,7 +81,7 @@ def format_quantity(value) -> str:
             shape = "x".join(str(k) for k in number.shape)
             return (f"array({shape} values in {text}, min {_format_number(np.nanmin(flat))},"
                     f" max {_format_number(np.nanmax(flat))}, sha256 {digest})")
-        return "[" + ", ".join(_format_number(v) + suffix for v in flat.tolist()) + "]"
+        return "[" + ", ".join(format_each(value)) + "]"
     return _format_number(float(number)) + suffix
 
 
@@ -91,3 +91,15 @@ def format_each(values) -> list[str]:
     number = np.asarray(values if unit is None else values / unit, dtype=float).ravel()
     suffix = "" if unit is None else f"*{text}"
     return [_format_number(v) + suffix for v in number.tolist()]
+
+
+def uniform_value(value):
+    """The one value of a scalar, or of an array whose entries are all equal, as a scalar
+    (a Quantity with ``value``'s dimensions); None when the entries differ or are empty.
+
+    Used to decide which values are compiled as ``(shared, constant)`` scalars.
+    """
+    flat = np.asarray(value, dtype=float).ravel()
+    if flat.size == 0 or np.any(flat != flat[0]):
+        return None
+    return Quantity(flat[0], dim=get_dimensions(value))

@@ -44,6 +44,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from hhlif.models.errors import ParameterError
+from hhlif.models.units import uniform_value
 
 from .backends import BUILD_LOG, get_backend
 from .protocol import Protocol
@@ -298,13 +299,13 @@ class ReusableBuild:
                 run_args[built] = new
             elif group.variables[key].scalar:
                 # a shared (uniform) value in the build: the variant must be uniform too
-                arr = np.asarray(value, dtype=float).ravel()
-                if arr.size and np.any(arr != arr[0]):
+                single = uniform_value(value)
+                if single is None:
                     raise ParameterError(
                         f"variant: {key!r} has one value for all neurons in the build, the"
-                        f" variant gives {arr.size} different values; that needs a new build"
-                        f" (use run())")
-                run_args[getattr(group, key)] = _per_neuron(value, 1)[0]
+                        f" variant gives {np.size(value)} different values; that needs a new"
+                        f" build (use run())")
+                run_args[getattr(group, key)] = single
             else:
                 run_args[getattr(group, key)] = _per_neuron(value, group.N)
         return run_args

@@ -29,7 +29,7 @@ from brian2 import Hz, Quantity, TimedArray, amp, get_dimensions, meter, ms, sec
 
 from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError
-from hhlif.models.units import format_quantity
+from hhlif.models.units import format_quantity, uniform_value
 
 __all__ = [
     "Stimulus", "StimulusCode", "Constant", "Step", "PulseTrain", "Ramp", "Sine", "Square",
@@ -125,11 +125,11 @@ class Stimulus:
             var = f"{prefix}{name}"
             unit = _decl_unit(reference)
             value = getattr(self, name)
-            flat = np.asarray(value, dtype=float).ravel()
-            if flat.size == 1 or np.all(flat == flat[0]):
+            single = uniform_value(value)
+            if single is not None:
                 # one value for all neurons: a shared scalar, read once per step
                 decl.append(f"{var} : {unit} (shared, constant)")
-                value = Quantity(flat[0], dim=get_dimensions(value))
+                value = single
             else:
                 decl.append(f"{var} : {unit} (constant)")
             variables[var] = value
