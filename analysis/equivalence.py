@@ -252,7 +252,8 @@ def crossing_size(sizes: Sequence[int], means: Sequence[float], level: float,
     slope, intercept = np.polyfit(np.log(n[window]), m[window], 1)
     if (slope <= 0 if direction == "increasing" else slope >= 0):
         return fallback
-    fitted = float(np.exp((target - intercept) / slope))
+    exponent = (target - intercept) / slope
+    fitted = math.inf if exponent > 700 else float(np.exp(exponent))  # a flat fit: no crossing
     lo, hi = n[window].min(), n[window].max()
     if fallback[1] == "found":
         return float(np.clip(fitted, lo, hi)), "found"
@@ -587,7 +588,11 @@ def plot_equivalence(result: EquivalenceResult, ax=None, xlabel: str = "candidat
         ax.axvspan(lo, hi if np.isfinite(hi) else n.max(), color="k", alpha=0.08, lw=0,
                    label=f"{100 * result.confidence:g}% CI")
     if n.size and n.max() / max(n.min(), 1) > 8:
+        from matplotlib.ticker import NullFormatter, ScalarFormatter
+
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ScalarFormatter())   # 10, 100 rather than 10^1, 10^2
+        ax.xaxis.set_minor_formatter(NullFormatter())     # no crowded 2x10^1 3x10^1 ...
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or result.metric)
     ax.legend(fontsize=8, loc="best")

@@ -13,10 +13,13 @@ class_protocol
 population_counts
     Spike counts of a recording as ``(trials, neurons, bins)`` with the class of each trial.
 response_metrics
-    The three metrics of one network on one seed: ``mi`` (information between class and
+    The metrics of one network on one seed: ``mi`` (information between class and
     pooled population count), ``readout`` (cross-validated accuracy of a linear readout
-    of the binned responses), ``stats`` (trial-to-trial variability of the pooled count),
-    plus the spike statistics (rate, ISI CV, noise correlation).
+    of the binned responses), ``reliability`` (trial-to-trial variability of the pooled
+    count), plus the spike statistics per class (rate, ISI CV, noise correlation) from
+    which the driver computes the ``stats`` distance.
+stats_distance
+    Distance between two networks' spike statistics (rates, ISI CV, noise correlations).
 evaluate_point
     One simulation and its metrics, JSON in and out: what sweeps cache and distribute.
 measure_equivalence, measure_equivalences
@@ -26,20 +29,29 @@ measure_equivalence, measure_equivalences
 
 Metrics and their direction
 ---------------------------
-=========  ==========================================================================  =====
-mi         I(class; population word): the pooled spike count of every ``bin_ms`` bin,  up
-           quantised in ``mi_levels`` equipopulated levels, the bins forming a word;
-           Panzeri-Treves bias correction (bits; at most log2(classes))
-readout    held-out accuracy of a logistic readout of sqrt-transformed per-neuron counts   up
-           in ``bin_ms`` bins, 5-fold stratified cross-validation
-stats      coefficient of variation across repeats of the pooled population count,     down
-           averaged over classes (the population's trial-to-trial unreliability)
-=========  ==========================================================================  =====
+===========  ========================================================================  =====
+mi           I(class; population word): the pooled spike count of every ``bin_ms`` bin,  up
+             quantised in ``mi_levels`` equipopulated levels, the bins forming a word;
+             Panzeri-Treves bias correction (bits; at most log2(classes))
+readout      held-out accuracy of a logistic readout of sqrt-transformed per-neuron        up
+             counts in ``bin_ms`` bins, 5-fold stratified cross-validation
+stats        distance of the candidate's spike statistics from the reference's:         down
+             root mean square, over classes, of ln((rate_c + 1 Hz)/(rate_r + 1 Hz)),
+             ISI CV_c − CV_r and noise correlation_c − correlation_r (see
+             :func:`stats_distance`); the reference level is the reference's own
+             seed-to-seed distance (each reference seed against the others' mean)
+reliability  coefficient of variation across repeats of the pooled population count,   down
+             averaged over classes (the population's trial-to-trial unreliability)
+===========  ========================================================================  =====
 
-Why ``stats`` is the pooled-count variability and not a distance of per-neuron rates, ISI CV
-or correlations: with independent (or weakly coupled) neurons those do not depend on the
-number of neurons, so they cannot define a neuron count; each point still records them
-(``details``) so that the two models' statistics can be compared side by side.
+What ``stats`` can and cannot say: a neuron's rate, ISI CV and noise correlation are
+*intensive* quantities.  With independent neurons (``coupling = 0``, the default) they do
+not depend on the number of neurons at all, so the distance is flat in ``n``: it either
+matches at every size (a model against itself: ``at_minimum``) or at none (``not_reached``,
+with the floor of the distance telling how far the two models' statistics are apart).
+Only recurrent coupling (``coupling_uA_cm2 > 0``, whose summed weight per neuron is split
+over the ``p (n - 1)`` inputs, so that shared input and hence correlations fall with ``n``)
+makes the statistics, and the distance, depend on the network size.
 
 Where networks come from: :mod:`hhlif.models` has no network topologies yet, so this module
 carries its own small builder (:class:`ClassNetwork`); by default the neurons are
@@ -61,13 +73,18 @@ from hhlif.analysis.readout import readout_accuracy, response_features
 from hhlif.models.errors import ParameterError, UnknownNameError
 
 __all__ = ["ClassNetwork", "class_protocol", "population_counts", "response_metrics",
-           "evaluate_point", "measure_equivalence", "measure_equivalences", "METRICS",
+           "evaluate_point", "stats_distance", "measure_equivalence", "measure_equivalences",
+           "METRICS",
            "DEFAULT_SETTINGS", "QUICK_SETTINGS", "PROTOCOLS", "settings_for"]
 
 #: metric -> direction of "better" (see the module table).
-METRICS = {"mi": "increasing", "readout": "increasing", "stats": "decreasing"}
+METRICS = {"mi": "increasing", "readout": "increasing", "stats": "decreasing",
+           "reliability": "decreasing"}
 METRIC_LABELS = {"mi": "I(class; pooled-count word) [bits]", "readout": "held-out readout accuracy",
-                 "stats": "CV of the pooled count across repeats"}
+                 "stats": "distance of rate, ISI CV, correlation",
+                 "reliability": "CV of the pooled count across repeats"}
+#: Smallest candidate size per metric (a noise correlation needs two neurons).
+METRIC_N_MIN = {"stats": 2}
 
 PROTOCOLS = {
     "waveform-classes": "one frozen OU current per class (same mean) + private Poisson noise",
@@ -343,7 +360,7 @@ def _quantise(values: np.ndarray, levels: int) -> np.ndarray:
 def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float, seed: int,
                      mi_levels: int = 8, readout_alpha: float = 1.0,
                      spike_times: Any = None) -> dict:
-    """The three metrics (and spike statistics) of one simulated network.
+    """The metrics (and spike statistics) of one simulated network.
 
     Parameters
     ----------
@@ -355,12 +372,16 @@ def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
     mi_levels, readout_alpha
         See the module table.
     spike_times : list of arrays, optional
-        Per (trial, neuron) spike times for the ISI CV; skipped if None.
+        Spike times of every (trial, neuron), trial-major (``trials * neurons`` arrays),
+        for the ISI CV; without them the CV is missing from the statistics.
 
     Returns
     -------
     dict
-        ``mi``, ``readout``, ``stats`` (floats) and ``details``.
+        ``mi``, ``readout``, ``reliability`` (floats), ``stats`` (the spike statistics per
+        class: ``rate_hz``, ``isi_cv``, ``noise_correlation``, lists with None where
+        undefined; :func:`stats_distance` turns two of them into the ``stats`` metric) and
+        ``details``.
     """
     pooled = counts.sum(axis=(1, 2)).astype(float)
     per_bin = counts.sum(axis=1).astype(float)           # (trials, bins)
@@ -369,32 +390,133 @@ def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
     mi = mutual_information(labels, words, method="pt")
     ro = readout_accuracy(response_features(counts), labels, method="logistic",
                           alpha=readout_alpha, n_folds=5, seed=seed)
+    classes = np.unique(labels)
     cvs = []
-    for c in np.unique(labels):
+    for c in classes:
         x = pooled[labels == c]
         cvs.append(float(x.std(ddof=1) / x.mean()) if x.mean() > 0 else math.inf)
     cv_pool = float(np.mean(cvs))
     per_neuron = counts.sum(axis=2)                      # (trials, neurons)
-    rate = float(per_neuron.mean() / (duration_ms / 1000.0))
+    rate = [float(per_neuron[labels == c].mean() / (duration_ms / 1000.0)) for c in classes]
     # noise correlation: per class, correlation across repeats of neuron pairs' counts
     corr = []
-    for c in np.unique(labels):
+    for c in classes:
         x = per_neuron[labels == c]
         x = x[:, x.std(axis=0) > 0]
         if x.shape[1] >= 2:
             m = np.corrcoef(x.T)
             corr.append(float(m[np.triu_indices_from(m, 1)].mean()))
-    details = {"rate_hz": rate, "noise_correlation": float(np.mean(corr)) if corr else None,
+        else:
+            corr.append(None)
+    isi_cv = [None] * len(classes)
+    if spike_times is not None:
+        n_neurons = counts.shape[1]
+        if len(spike_times) != counts.shape[0] * n_neurons:
+            raise ParameterError(f"spike_times: {len(spike_times)} trains for"
+                                 f" {counts.shape[0]} trials x {n_neurons} neurons")
+        for k, c in enumerate(classes):
+            cv = [np.std(np.diff(t)) / np.mean(np.diff(t))
+                  for i, t in enumerate(spike_times)
+                  if labels[i // n_neurons] == c and len(t) >= 3]
+            isi_cv[k] = float(np.mean(cv)) if cv else None
+    stats = {"rate_hz": rate, "isi_cv": isi_cv, "noise_correlation": corr}
+    defined = [x for x in corr if x is not None]
+    cv_defined = [x for x in isi_cv if x is not None]
+    details = {"rate_hz": float(np.mean(rate)),
+               "noise_correlation": float(np.mean(defined)) if defined else None,
+               "isi_cv": float(np.mean(cv_defined)) if cv_defined else None,
                "pooled_cv_per_class": cvs,
                "mean_pooled_count_per_class": [float(pooled[labels == c].mean())
-                                               for c in np.unique(labels)],
+                                               for c in classes],
                "mi_plugin_bits": mi.plugin_bits, "mi_response_symbols": mi.n_response_symbols,
                "readout_ci": list(ro.ci), "readout_chance": ro.chance}
-    if spike_times is not None:
-        cv = [np.std(np.diff(t)) / np.mean(np.diff(t)) for t in spike_times if len(t) >= 3]
-        details["isi_cv"] = float(np.mean(cv)) if cv else None
     return {"mi": float(mi.bits), "readout": float(ro.accuracy),
-            "stats": cv_pool if np.isfinite(cv_pool) else 1e6, "details": details}
+            "reliability": cv_pool if np.isfinite(cv_pool) else 1e6, "stats": stats,
+            "details": details}
+
+
+#: Components of :func:`stats_distance`.
+STATS_COMPONENTS = ("rate_hz", "isi_cv", "noise_correlation")
+
+
+def _mean_stats(stats: Sequence[Mapping]) -> dict:
+    """Component-wise mean of several networks' statistics (None where none is defined);
+    rates are averaged as ln(rate + 1 Hz), the scale the distance compares them on."""
+    out = {}
+    for key in STATS_COMPONENTS:
+        columns = zip(*[s[key] for s in stats])
+        means = []
+        for col in columns:
+            vals = [v for v in col if v is not None]
+            if not vals:
+                means.append(None)
+            elif key == "rate_hz":
+                means.append(float(np.exp(np.mean(np.log1p(vals)))) - 1.0)
+            else:
+                means.append(float(np.mean(vals)))
+        out[key] = means
+    return out
+
+
+def stats_distance(candidate: Mapping, reference: Mapping | Sequence[Mapping]) -> float:
+    """Distance between two networks' spike statistics (the ``stats`` metric).
+
+    Parameters
+    ----------
+    candidate : mapping
+        ``{'rate_hz': [...], 'isi_cv': [...], 'noise_correlation': [...]}``, one value
+        per class (``response_metrics(...)['stats']``); None marks an undefined value.
+    reference : mapping or sequence of mappings
+        The reference's statistics; several (one per seed) are averaged first (rates
+        geometrically, as ln(rate + 1 Hz)).
+
+    Returns
+    -------
+    float
+        ``sqrt(mean(d²))`` over every class and component defined on both sides, with
+        ``d = ln((rate_c + 1)/(rate_r + 1))`` for rates (Hz; the 1 Hz keeps silent
+        networks finite), ``CV_c − CV_r`` and ``corr_c − corr_r``: a relative rate
+        difference of 10 % weighs like a CV or correlation difference of about 0.1.
+
+    Raises
+    ------
+    ParameterError
+        If the class counts differ or no component is defined on both sides.
+
+    Examples
+    --------
+    >>> a = {"rate_hz": [9.0], "isi_cv": [0.5], "noise_correlation": [0.1]}
+    >>> round(stats_distance(a, a), 6)
+    0.0
+    >>> b = {"rate_hz": [9.0], "isi_cv": [0.8], "noise_correlation": [0.1]}
+    >>> round(stats_distance(b, a), 4)  # sqrt(0.3**2 / 3)
+    0.1732
+    """
+    ref = _mean_stats(reference) if not isinstance(reference, Mapping) else reference
+    diffs = []
+    for key in STATS_COMPONENTS:
+        c, r = list(candidate[key]), list(ref[key])
+        if len(c) != len(r):
+            raise ParameterError(f"stats_distance: {key} has {len(c)} classes in the candidate"
+                                 f" and {len(r)} in the reference")
+        for x, y in zip(c, r):
+            if x is None or y is None:
+                continue
+            diffs.append(math.log1p(x) - math.log1p(y) if key == "rate_hz" else x - y)
+    if not diffs:
+        raise ParameterError("stats_distance: no statistic is defined in both networks"
+                             " (no spikes?)")
+    return float(math.sqrt(np.mean(np.square(diffs))))
+
+
+def reference_stats_distances(stats: Sequence[Mapping]) -> list[float]:
+    """Each reference seed's distance from the mean of the other seeds (the level a
+    candidate must reach: the reference's own seed-to-seed variability)."""
+    if len(stats) < 2:
+        raise ParameterError(f"reference statistics of {len(stats)} seed(s): expected at"
+                             " least 2 for a seed-to-seed distance")
+    return [stats_distance(s, [o for j, o in enumerate(stats) if j != i])
+            for i, s in enumerate(stats)]
 
 
 def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-classes",
@@ -417,7 +539,7 @@ def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-clas
     pop = rec.main
     order = np.argsort(pop.spike_indices, kind="stable")
     split = np.searchsorted(pop.spike_indices[order], np.arange(1, pop.n_neurons))
-    trains = np.split(pop.spike_times[order], split)
+    trains = np.split(pop.spike_times[order], split)   # neuron copy*n + k: trial-major
     out = response_metrics(counts, labels, float(s["duration_ms"]), int(seed),
                            mi_levels=int(s["mi_levels"]),
                            readout_alpha=float(s["readout_alpha"]), spike_times=trains)
@@ -513,14 +635,24 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
                                           label=f"{candidate} n={n}").results
             return evaluated[n]
 
+        ref_stats = [r["stats"] for r in ref]
+
+        def values(m, results):
+            if m == "stats":
+                return [stats_distance(r["stats"], ref_stats) for r in results]
+            return [r[m] for r in results]
+
         for m in metrics:
-            table = {n: [r[m] for r in res] for n, res in evaluated.items()}
+            table = {n: values(m, res) for n, res in evaluated.items()
+                     if n >= METRIC_N_MIN.get(m, 1)}
+            reference_values = (reference_stats_distances(ref_stats) if m == "stats"
+                                else [r[m] for r in ref])
             result = find_equivalent_size(
-                lambda n, sd, m=m: [r[m] for r in evaluate_all(n, sd)],
-                reference=[r[m] for r in ref], reference_size=int(size), table=table,
+                lambda n, sd, m=m: values(m, evaluate_all(n, sd)),
+                reference=reference_values, reference_size=int(size), table=table,
                 seeds=cand_seeds, direction=METRICS[m], tolerance=tolerance,
-                n_max=n_max or 32 * int(size), resolution=resolution,
-                n_bootstrap=n_bootstrap, metric=m)
+                n_min=METRIC_N_MIN.get(m, 1), n_max=n_max or 32 * int(size),
+                resolution=resolution, n_bootstrap=n_bootstrap, metric=m)
             cost = {str(n): [r["cost"] for r in res] for n, res in sorted(evaluated.items())}
             result.provenance.update({
                 "hhlif_version": __version__, "reference": reference, "candidate": candidate,

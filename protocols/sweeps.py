@@ -47,7 +47,9 @@ a ``Client`` or a cluster object
 Cache and resumption
 --------------------
 Each point is named by the SHA-256 of its function (module and name), its inputs (JSON,
-sorted keys) and the hhlif version; its result is written as JSON atomically (temporary
+sorted keys) and the code that computes it (:func:`code_fingerprint`: every hhlif source
+file, the function's module file, the Brian2/NumPy/SciPy versions), so a code change never
+reuses a stale point; its result is written as JSON atomically (temporary
 file, then rename) as soon as it is computed, by the worker and again by the client if
 missing.  A sweep that is killed or that fails on some points keeps every finished point;
 running it again computes only the missing ones.  ``force=True`` recomputes everything.
@@ -64,6 +66,7 @@ one).  ``worker_cache="per-worker"`` goes further and gives every worker process
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -75,7 +78,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 __all__ = ["SweepRunner", "SweepResult", "SweepError", "run_sweep", "point_key",
-           "default_sweep_cache"]
+           "default_sweep_cache", "code_fingerprint"]
 
 #: JSON format version of cached points (part of every key).
 CACHE_FORMAT = 1
@@ -146,12 +149,62 @@ def _canonical(point: Mapping) -> str:
 
 
 def point_key(function: Callable, point: Mapping) -> str:
-    """SHA-256 (hex) of the function's name, the point's JSON and the hhlif version."""
+    """SHA-256 (hex) of the function's name, the point's JSON and the code that computes it.
+
+    The code is :func:`code_fingerprint`: the hhlif sources, the source file of
+    ``function``'s module and the versions of the libraries that simulate (Brian2, NumPy,
+    SciPy), so that editing any of them, within one hhlif version, makes new keys rather
+    than reusing points computed by other code.
+    """
+    text = json.dumps({"function": _function_name(function), "point": json.loads(
+        _canonical(point)), "code": code_fingerprint(function), "format": CACHE_FORMAT},
+        sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _package_fingerprint() -> str:
+    """SHA-256 of every hhlif ``.py`` source (relative path and bytes) and library versions."""
+    import importlib
+
+    import numpy
+
     from ._version import __version__
 
-    text = json.dumps({"function": _function_name(function), "point": json.loads(
-        _canonical(point)), "hhlif": __version__, "format": CACHE_FORMAT}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256()
+    digest.update(f"hhlif {__version__}; numpy {numpy.__version__}".encode())
+    for name in ("brian2", "scipy"):
+        try:
+            digest.update(f"; {name} {importlib.import_module(name).__version__}".encode())
+        except ImportError:
+            digest.update(f"; {name} absent".encode())
+    for package in ("hhlif.models", "hhlif.protocols", "hhlif.analysis"):
+        for root in importlib.import_module(package).__path__:
+            base = Path(root)
+            for path in sorted(base.rglob("*.py")):
+                digest.update(f"\0{package}/{path.relative_to(base).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _module_fingerprint(module: str) -> str:
+    """SHA-256 of a module's source file ('' when it has none, e.g. built-ins)."""
+    import importlib
+    import inspect
+
+    try:
+        source = inspect.getsourcefile(importlib.import_module(module))
+        return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else ""
+    except (ImportError, TypeError, OSError):
+        return ""
+
+
+def code_fingerprint(function: Callable | None = None) -> str:
+    """What a cached point's result depends on besides its inputs (see :func:`point_key`)."""
+    module = getattr(function, "__module__", None) if function is not None else None
+    own = _module_fingerprint(module) if module else ""
+    return hashlib.sha256(f"{_package_fingerprint()}:{own}".encode()).hexdigest()
 
 
 def default_sweep_cache() -> Path:

@@ -136,3 +136,51 @@ def test_mi_of_a_sweep_with_count_or_word_responses(tmp_path, capsys):
     assert code == 2 and "fired no spike" in err
     code, _, err = _run(["mi", str(nix), "--window", "20*ms"], capsys)
     assert code == 2 and "START,STOP" in err
+
+
+def test_equivalence_command_prints_ratios_and_resumes_from_its_cache(tmp_path, capsys,
+                                                                      monkeypatch):
+    """``hhlif equivalence`` end to end on a tiny task: LIF network of N = 3 against LIF."""
+    import json
+    import re
+
+    monkeypatch.setenv("HHLIF_CACHE", str(tmp_path / "cache"))
+    args = ["equivalence", "--reference", "lif", "--candidate", "lif", "--size", "3",
+            "--metric", "stats", "--metric", "reliability", "--seeds", "2",
+            "--scheduler", "serial", "--n-max", "6", "--resolution", "0.5",
+            "--set", "repeats=5", "--set", "duration_ms=30", "--set", "bin_ms=10",
+            "--set", "noise_sources=20", "--cache", str(tmp_path / "sweeps"),
+            "--json", str(tmp_path / "eq.json"), "--figures", str(tmp_path / "figs")]
+    code, out, err = _run(args, capsys)
+    assert code == 0, err
+    for metric in ("stats", "reliability"):
+        line = re.search(rf"^lif vs lif \(N = 3\), {metric}: n/N = (\S+) \[(\S+), (\S+)\]", out,
+                         re.M)
+        assert line, out
+        assert (tmp_path / "figs" / f"equivalence_{metric}.png").is_file()
+    payload = json.loads((tmp_path / "eq.json").read_text())
+    assert set(payload) == {"stats", "reliability"}
+    stats = payload["stats"]
+    # the stats search never evaluates a single neuron (no noise correlation there)
+    assert min(p["n"] for p in stats["points"]) >= 2
+    assert stats["direction"] == "decreasing" and len(stats["reference_values"]) == 2
+    computed = stats["provenance"]["sweep"]["computed"]
+    assert computed >= 4   # 2 reference seeds and at least one size of 2 candidate seeds
+    # the JSON is not overwritten without --force; with it, every simulation is cached
+    code, _, err = _run(args, capsys)
+    assert code == 2 and "--force" in err
+    code, out, err = _run(args + ["--force"], capsys)
+    assert code == 0, err
+    again = json.loads((tmp_path / "eq.json").read_text())["stats"]
+    assert again["provenance"]["sweep"]["computed"] == computed   # --force recomputes
+    assert again["points"] == stats["points"]                     # same seeds, same numbers
+    # a new output without --force: every simulation comes from the sweep cache
+    renamed = {str(tmp_path / "eq.json"): str(tmp_path / "eq2.json"),
+               str(tmp_path / "figs"): str(tmp_path / "figs2")}
+    resumed = [renamed.get(a, a) for a in args]
+    code, out, err = _run(resumed, capsys)
+    assert code == 0, err
+    cached = json.loads((tmp_path / "eq2.json").read_text())["stats"]
+    assert cached["provenance"]["sweep"]["computed"] == 0
+    assert cached["provenance"]["sweep"]["cached"] == computed
+    assert cached["points"] == stats["points"]

@@ -33,10 +33,40 @@ def test_population_counts_and_metrics_on_a_known_recording():
     assert counts.shape == (10, 2, 4)
     assert counts[0].tolist() == [[1, 0, 0, 0]] * 2 and counts[9].tolist() == [[1, 1, 1, 0]] * 2
     assert labels.tolist() == [0] * 5 + [1] * 5
-    m = er.response_metrics(counts, labels, 40.0, seed=0, mi_levels=2)
+    trains = [np.asarray(times)[order][np.asarray(idx)[order] == i] for i in range(20)]
+    m = er.response_metrics(counts, labels, 40.0, seed=0, mi_levels=2, spike_times=trains)
     # deterministic responses that separate the classes: 1 bit, perfect readout, CV 0
     assert m["mi"] == pytest.approx(1.0, abs=0.1) and m["readout"] == 1.0
-    assert m["stats"] == 0.0
+    assert m["reliability"] == 0.0
+    # statistics per class: 1 and 3 spikes in 40 ms; ISIs all 10 ms (CV 0) where defined;
+    # counts do not vary across repeats, so no noise correlation is defined
+    assert m["stats"]["rate_hz"] == pytest.approx([25.0, 75.0])
+    assert m["stats"]["isi_cv"] == [None, 0.0]
+    assert m["stats"]["noise_correlation"] == [None, None]
+
+
+def test_stats_distance_by_hand_and_its_reference_level():
+    import numpy as np
+
+    a = {"rate_hz": [9.0, 19.0], "isi_cv": [0.5, 0.4], "noise_correlation": [0.1, None]}
+    b = {"rate_hz": [4.0, 39.0], "isi_cv": [0.5, 0.7], "noise_correlation": [0.3, 0.2]}
+    # defined pairs: ln(10/5), ln(20/40), 0, -0.3, -0.2 (the None pair is skipped)
+    expected = np.sqrt(np.mean(np.square([np.log(2), np.log(0.5), 0.0, -0.3, -0.2])))
+    assert er.stats_distance(a, b) == pytest.approx(expected, rel=1e-12)
+    assert er.stats_distance(a, a) == 0.0
+    # several reference seeds: rates averaged as ln(rate + 1)
+    assert er.stats_distance(a, [a, a]) == 0.0
+    c = dict(a, rate_hz=[99.0, 19.0])
+    mid = er.stats_distance(a, [a, c])   # mean ln(rate + 1) of class 0: ln(sqrt(10 * 100))
+    assert mid == pytest.approx(np.sqrt(np.log(np.sqrt(10)) ** 2 / 5), rel=1e-12)
+    # the reference level: each seed against the mean of the others
+    assert er.reference_stats_distances([a, a, a]) == [0.0, 0.0, 0.0]
+    levels = er.reference_stats_distances([a, c, a])
+    assert levels[1] == pytest.approx(er.stats_distance(c, a)) and levels[1] > levels[0] > 0
+    with pytest.raises(er.ParameterError, match="classes"):
+        er.stats_distance(a, {k: v[:1] for k, v in b.items()})
+    with pytest.raises(er.ParameterError, match="at least 2"):
+        er.reference_stats_distances([a])
 
 
 def test_self_equivalence_of_a_simulated_network_covers_one(tmp_path, monkeypatch):
@@ -76,7 +106,9 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
         assert re.search(r"\|\s*-?\d+(\.\d+)?(e[+-]\d+)?\s*\|", body), title
     assert "ratio n/N" in text
     eq = json.loads((tmp_path / "out" / "equivalence.json").read_text())
-    assert set(eq) == {"mi", "readout"}
+    assert set(eq) == {"mi", "readout", "stats"}
+    # the spike-statistics paragraph quotes both models' statistics
+    assert re.search(r"HH \(N = 2\) rate \d+(\.\d+)? Hz, ISI CV", text), text
     for m in eq.values():
         assert isinstance(m["ratio"], (int, float)) or m["ratio"] == "inf"
         assert not (isinstance(m["ratio"], float) and math.isnan(m["ratio"]))

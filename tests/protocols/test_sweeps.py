@@ -98,3 +98,35 @@ def test_dask_and_serial_give_the_same_numbers(tmp_path, monkeypatch):
             b["details"]["mean_pooled_count_per_class"]
     # different seeds really differ (the comparison above is not vacuous)
     assert serial.results[0]["details"] != serial.results[1]["details"]
+
+
+def test_keys_change_with_the_code(tmp_path, monkeypatch):
+    """A point cached by other code (same hhlif version) is not reused."""
+    import importlib
+    import shutil
+
+    import hhlif.analysis
+    from hhlif.protocols import sweeps
+
+    # the function's own module
+    (tmp_path / "mod").mkdir()
+    source = tmp_path / "mod" / "user_sweep_fn.py"
+    source.write_text("def f(x):\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "mod"))
+    module = importlib.import_module("user_sweep_fn")
+    before = point_key(module.f, {"x": 1})
+    source.write_text("def f(x):\n    return x + 2\n")
+    sweeps._module_fingerprint.cache_clear()
+    assert point_key(module.f, {"x": 1}) != before
+    # any hhlif source file
+    copy = tmp_path / "analysis"
+    shutil.copytree(hhlif.analysis.__path__[0], copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(hhlif.analysis, "__path__", [str(copy)])
+    sweeps._package_fingerprint.cache_clear()
+    first = point_key(square, {"x": 1})
+    with open(copy / "equivalence.py", "a") as handle:
+        handle.write("\n# edited\n")
+    sweeps._package_fingerprint.cache_clear()
+    assert point_key(square, {"x": 1}) != first
+    sweeps._package_fingerprint.cache_clear()
