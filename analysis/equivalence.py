@@ -588,9 +588,10 @@ def plot_equivalence(result: EquivalenceResult, ax=None, xlabel: str = "candidat
         ax.axvspan(lo, hi if np.isfinite(hi) else n.max(), color="k", alpha=0.08, lw=0,
                    label=f"{100 * result.confidence:g}% CI")
     if n.size and n.max() / max(n.min(), 1) > 8:
-        from matplotlib.ticker import NullFormatter, ScalarFormatter
+        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 1 2 5 10 20 ...
         ax.xaxis.set_major_formatter(ScalarFormatter())   # 10, 100 rather than 10^1, 10^2
         ax.xaxis.set_minor_formatter(NullFormatter())     # no crowded 2x10^1 3x10^1 ...
     ax.set_xlabel(xlabel)

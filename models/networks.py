@@ -9,6 +9,7 @@ XorCircuit           the seed's XOR scenario: inputs A, B; H1 = A ∧ ¬B, H2 = 
 RandomEI             sparse random excitatory/inhibitory network with Poisson drive
 to_lif2hh            an HH network → the same network of tv-LIF2HH or s-LIF2HH circuits
 scale                the same connection statistics with k times the neurons (plain LIF)
+resize               the same connection statistics with any number of neurons
 
 A network is *data* (sizes, weights, seeds) with units; the neuron model is chosen when it is
 built, so one description builds an HH network of N and a LIF network of k·N.  Every synapse
@@ -49,7 +50,7 @@ from .neuron_model import NeuronModel, check_quantity
 from .units import format_quantity
 
 __all__ = ["Network", "FeedForwardChain", "FullyConnected", "XorCircuit", "RandomEI",
-           "to_lif2hh", "scale"]
+           "to_lif2hh", "scale", "resize"]
 
 CURRENT = uA / cm**2
 
@@ -574,10 +575,40 @@ def scale(network: Network, k: int, model: str = "lif") -> Network:
     _check_int("k", k, 1)
     if not any(f.name == "n" for f in dataclasses.fields(network)):
         raise ParameterError(f"scale: {type(network).__name__} has no size n to scale")
-    changes = {"n": int(network.n) * int(k), "model": model}
+    changes = {}
     if isinstance(network, FullyConnected):
         changes["n_inputs"] = int(network.n_inputs) * int(k)
-    return dataclasses.replace(network, **changes)
+    return resize(network, int(network.n) * int(k), model=model, **changes)
+
+
+def resize(network: Network, n: int, model: str | None = None, **changes) -> Network:
+    """The same network description with ``n`` neurons (``scale`` for any size).
+
+    Everything but the size stays (probability, weights, drive, seeds): an equivalence
+    search over candidate sizes evaluates ``resize(reference, n, model)`` at every ``n``,
+    and for ``n = k·N`` that is ``scale(reference, k, model)``.
+
+    Parameters
+    ----------
+    network : Network
+        A description with a size field ``n``.
+    n : int
+        New size.
+    model : str, optional
+        Registry name of the neurons (default: keep the network's).
+    **changes
+        Other fields to replace at the same time.
+
+    Raises
+    ------
+    ParameterError
+        For a network without a size ``n`` or an ``n`` it does not accept.
+    """
+    if not any(f.name == "n" for f in dataclasses.fields(network)):
+        raise ParameterError(f"resize: {type(network).__name__} has no size n to change")
+    if model is not None:
+        changes["model"] = model
+    return dataclasses.replace(network, n=n, **changes)
 
 
 # ====================================================================== helpers

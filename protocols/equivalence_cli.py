@@ -3,7 +3,7 @@
 ::
 
     hhlif equivalence --reference hh --candidate lif --size 20 --metric mi
-                      [--protocol waveform-classes|rate-classes] [--seeds 3] [--quick]
+                      [--protocol waveform-classes|rate-classes|ei-classes] [--seeds 3] [--quick]
                       [--set KEY=VALUE ...] [--scheduler local|serial|ADDRESS] [--workers K]
                       [--backend runtime] [--json OUT] [--figures DIR] [--force]
 

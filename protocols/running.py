@@ -237,6 +237,17 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     return result
 
 
+def _divergence_hint(model, protocol) -> str:
+    """Model-specific advice for a diverged run (Hodgkin–Huxley gates at hyperpolarised v)."""
+    if not getattr(model, "name", "").startswith("hh") or \
+            protocol.integration_method == "exponential_euler":
+        return ""
+    return (". Hodgkin-Huxley gate rates grow exponentially with hyperpolarisation: with RK4"
+            " at dt 0.01 ms the m gate is unstable about 75 mV below rest (-140 mV in the"
+            " modern convention), where strong inhibition or a large negative current can"
+            " drive the membrane; method 'exponential_euler' is stable there")
+
+
 def _collect(protocol, populations, monitors, labels) -> Recording:
     from brian2 import ms
 
@@ -252,7 +263,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
                 f"integration diverged: {voltage} is NaN/inf in {bad} of {final_v.size} neurons"
                 f" of {name!r} (model {pop.model.name!r}, method"
                 f" {protocol.integration_method!r}, dt={protocol.integration_dt}); use a smaller"
-                f" dt or a more stable method")
+                f" dt or a more stable method{_divergence_hint(pop.model, protocol)}")
         signals = {}
         if state is not None:
             for var in variables:

@@ -8,6 +8,7 @@ seed_waveform(shape)                     the seed's five presets (../shared/PAPE
 OrnsteinUhlenbeck, WhiteNoise            noise frozen by ``seed`` (replayed on every trial)
 PoissonInput                             Poisson spikes through synapses (homogeneous or rate-modulated)
 ArrayStimulus                            a user array, 1-D (time) or 2-D (time × neuron)
+WaveformSet                              several sampled waveforms, one chosen per neuron/condition
 Stimulus                                 the base class; stimuli add with ``+``
 
 Every stimulus is a frozen dataclass that validates itself; ``sample(times)`` returns the
@@ -34,6 +35,7 @@ from hhlif.models.units import format_quantity, uniform_value
 __all__ = [
     "Stimulus", "StimulusCode", "Constant", "Step", "PulseTrain", "Ramp", "Sine", "Square",
     "Sawtooth", "Triangle", "OrnsteinUhlenbeck", "WhiteNoise", "PoissonInput", "ArrayStimulus",
+    "WaveformSet",
     "SumStimulus", "seed_waveform", "SEED_WAVEFORMS", "CURRENT",
 ]
 
@@ -541,6 +543,73 @@ class ArrayStimulus(_Sampled):
         if np.ndim(self.values) == 2 and self.values.shape[1] != n:
             raise ParameterError(f"ArrayStimulus: {self.values.shape[1]} columns for {n} neurons")
         return super().to_brian(prefix, n, duration=duration or 1 * second)
+
+
+@dataclass(frozen=True)
+class WaveformSet(_Sampled):
+    """A set of sampled waveforms, one of them per neuron: neuron ``k`` receives column
+    ``index[k]`` of ``values`` (time × waveform, current units, each sample held for
+    ``sample_dt``, the last one afterwards).
+
+    ``index`` is the sweepable parameter: with ``conditions={"index": [0, 1, 2]}`` every
+    condition (and every trial of it) gets its own waveform, in one build; the table is held
+    once, not per neuron.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from brian2 import ms, uA, cm
+    >>> w = WaveformSet(values=np.array([[1.0, 5.0], [2.0, 6.0]]) * uA / cm**2, index=1)
+    >>> w.sample([0.05, 0.15, 0.5] * ms) / (uA / cm**2)
+    array([5., 6., 6.])
+    """
+
+    values: Any = None
+    index: Any = 0
+    sample_dt: Any = _q(0.1 * ms)
+    _fields: ClassVar = {"index": 1}
+
+    def __post_init__(self):
+        super().__post_init__()
+        values = check_quantity("values", self.values, _I, context="WaveformSet parameter")
+        if np.ndim(values) != 2 or 0 in np.shape(values):
+            raise ParameterError(f"WaveformSet parameter 'values': expected a non-empty 2-D"
+                                 f" array (time × waveform), got shape {np.shape(values)}")
+        object.__setattr__(self, "values", values)
+        index = np.asarray(self.index, dtype=float)
+        k = values.shape[1]
+        if np.any(index != np.round(index)) or np.any(index < 0) or np.any(index >= k):
+            raise ParameterError(f"WaveformSet parameter 'index'={self.index!r}: expected"
+                                 f" integers in [0, {k - 1}] (columns of 'values')")
+        object.__setattr__(self, "index", index.astype(int) if index.ndim else int(index))
+        object.__setattr__(self, "sample_dt", check_quantity("sample_dt", self.sample_dt, second,
+                                                             positive=True))
+
+    def samples(self, duration, n=None):
+        return self.values
+
+    def to_brian(self, prefix, n, duration=None):
+        size = self.per_neuron_size()
+        if size not in (None, n):
+            raise ParameterError(f"WaveformSet: {size} per-neuron indices for {n} neurons")
+        name, var = f"{prefix}values", f"{prefix}index"
+        table = TimedArray(self.values, dt=self.sample_dt)
+        single = uniform_value(np.asarray(self.index))
+        if single is not None:
+            return StimulusCode(expression=f"{name}(t, {int(single)})", namespace={name: table})
+        return StimulusCode(expression=f"{name}(t, {var})",
+                            declarations=f"{var} : integer (constant)",
+                            variables={var: np.asarray(self.index, dtype=np.int32)},
+                            namespace={name: table})
+
+    def sample(self, times, neuron: int = 0):
+        t = np.asarray(check_quantity("times", times, second, context="sample"), dtype=float)
+        column = np.asarray(self.index)
+        column = int(column[neuron]) if column.ndim else int(column)
+        values = np.asarray(self.values)
+        idx = np.clip(np.floor(t / float(self.sample_dt) + 1e-9).astype(int), 0,
+                      len(values) - 1)
+        return Quantity(values[idx, column], dim=_CURRENT_SI.dim)
 
 
 # ---------------------------------------------------------------------- synaptic input

@@ -13,7 +13,9 @@ Sections of the report (each with its figures, JSON and NIX recordings under ``-
 3. Information under frozen noise of each model — ``frozen-noise`` + the direct method
    (:func:`hhlif.analysis.information_from_recording`).
 4. Neuron-count equivalence of LIF networks to an HH network, with bootstrap CIs, for the
-   ``mi``, ``readout`` and ``stats`` metrics (:mod:`hhlif.protocols.equivalence_runs`).
+   ``mi``, ``readout`` and ``stats`` metrics, on two tasks: independent neurons
+   (``waveform-classes``) and a recurrent random E/I network (``ei-classes``)
+   (:mod:`hhlif.protocols.equivalence_runs`).
 5. Cost — wall time and neuron-steps per second per model, and the Fig. 5 trade-off:
    seconds for an HH network of N versus its equivalent LIF network of n.
 
@@ -55,6 +57,7 @@ class StudyConfig:
     equivalence_size: int = 20
     equivalence_seeds: int = 3
     equivalence_metrics: tuple = ("mi", "readout", "stats")
+    equivalence_protocols: tuple = ("waveform-classes", "ei-classes")
     equivalence_resolution: float = 0.1
     bootstrap: int = 2000
     extra: dict = field(default_factory=dict)
@@ -92,7 +95,7 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     cand = 8 * config.equivalence_seeds * (
         _OVERHEAD_S + 2 * config.equivalence_size * trials * s["duration_ms"] / 0.1
         / _RATE["lif"])
-    total += 20 + (ref + cand) / max(1, workers)
+    total += len(config.equivalence_protocols) * (20 + (ref + cand) / max(1, workers))
     if _has_waveforms():
         total += 60
     return total
@@ -352,6 +355,26 @@ def _section_mi(rep: _Report, config: StudyConfig, backend: str) -> None:
     rep.data.setdefault("cost", {})["frozen-noise"] = cost
 
 
+def _task_text(protocol: str, s: dict) -> str:
+    common = (f"{s['n_classes']} classes, {s['repeats']} repeats of {s['duration_ms']} ms; HH"
+              f" at its validated dt (0.01 ms, RK4), LIF at 0.1 ms (exact exponential Euler)")
+    if protocol == "ei-classes":
+        return (f"Task `ei-classes`: a sparse random E/I network (RandomEI: connection"
+                f" probability {s['connection_probability']}, {100 * s['ei_fraction_excitatory']:g}%"
+                f" excitatory, w_E {s['ei_weight_e_uA_cm2']} µA/cm², g {s['ei_g']}, τ_syn"
+                f" {s['ei_tau_syn_ms']} ms, {s['ei_drive_sources']} Poisson sources of"
+                f" {s['ei_drive_rate_hz']} Hz × {s['ei_drive_weight_uA_cm2']} µA/cm² per neuron),"
+                f" every neuron of a copy driven by its class's frozen OU current (std"
+                f" {s['ei_waveform_std_uA_cm2']} µA/cm², τ {s['waveform_tau_ms']} ms); {common}."
+                f" The LIF network of n is the same description resized (`scale` for n = kN), so"
+                f" its in-degree, and the recurrent input, grow with n; every seed is another"
+                f" network.")
+    return (f"Task `waveform-classes`: each class a frozen OU current (mean"
+            f" {s['waveform_mean_uA_cm2']} µA/cm², std {s['waveform_std_uA_cm2']}, τ"
+            f" {s['waveform_tau_ms']} ms), private balanced Poisson noise of std"
+            f" {s['noise_std_uA_cm2']} µA/cm² per neuron, independent neurons; {common}.")
+
+
 def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
     from .equivalence_cli import write_outputs
     from .equivalence_runs import METRIC_LABELS, measure_equivalences, settings_for
@@ -359,47 +382,50 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
     n_ref = config.equivalence_size
     s = settings_for(quick=config.quick)
     rep.add("## 4. Neuron-count equivalence: LIF networks matching an HH network", "",
-            f"Task `waveform-classes`: {s['n_classes']} classes, each a frozen OU current"
-            f" (mean {s['waveform_mean_uA_cm2']} µA/cm², std {s['waveform_std_uA_cm2']},"
-            f" τ {s['waveform_tau_ms']} ms), {s['repeats']} repeats of {s['duration_ms']} ms,"
-            f" private balanced Poisson noise of std {s['noise_std_uA_cm2']} µA/cm² per"
-            f" neuron, independent neurons; HH at its validated dt (0.01 ms, RK4), LIF at"
-            f" 0.1 ms (exact exponential Euler). Reference: HH network of N = {n_ref} over"
-            f" {config.equivalence_seeds} seeds; candidate LIF sizes found by exponential"
-            f" bracketing then bisection; 95% CI by a Student-t bootstrap over seeds.", "")
-    t0 = time.perf_counter()
-    results = measure_equivalences(
-        "hh", "lif", n_ref, metrics=config.equivalence_metrics, seeds=config.equivalence_seeds,
-        scheduler=scheduler, quick=config.quick, resolution=config.equivalence_resolution,
-        n_bootstrap=config.bootstrap, n_workers=workers, force=False)
-    wall = time.perf_counter() - t0
-    rows = []
-    for metric, r in results.items():
-        rows.append({"metric": METRIC_LABELS[metric], "HH level (N)": r.reference_level,
-                     "equivalent LIF n": r.size, "ratio n/N": r.ratio,
-                     "95% CI": f"[{_cell(r.ratio_ci[0])}, {_cell(r.ratio_ci[1])}]",
-                     "status": r.status, "sizes evaluated": len(r.points)})
-    rep.add(*_table(rows), "")
-    if "stats" in results:
-        rep.add(_stats_paragraph(results["stats"]), "")
-    written = write_outputs(results, json_path=rep.path("equivalence.json"),
-                            figures=rep.path("figures"), force=rep.force, reference="hh",
-                            candidate="lif")
-    for p in written:
-        if p.suffix == ".png":
-            rep.add(f"![{p.stem}]({rep.rel(p)})")
-    sweep = next(iter(results.values())).provenance.get("sweep", {})
-    rep.add("", f"Data: `equivalence.json` (every evaluated size and seed, provenance)."
-            f" {sweep.get('computed', 0)} simulations computed, {sweep.get('cached', 0)} read"
-            f" from the sweep cache; {wall:.1f} s.", "")
-    rep.data["equivalence"] = results
+            f"Reference: HH network of N = {n_ref} over {config.equivalence_seeds} seeds;"
+            f" candidate LIF sizes found by exponential bracketing then bisection; 95% CI by a"
+            f" Student-t bootstrap over seeds.", "")
+    for k, protocol in enumerate(config.equivalence_protocols):
+        suffix = "" if k == 0 else f"_{protocol}"
+        rep.add(f"### 4.{k + 1} `{protocol}`", "", _task_text(protocol, s), "")
+        t0 = time.perf_counter()
+        results = measure_equivalences(
+            "hh", "lif", n_ref, metrics=config.equivalence_metrics,
+            protocol=protocol, seeds=config.equivalence_seeds, scheduler=scheduler,
+            quick=config.quick, resolution=config.equivalence_resolution,
+            n_bootstrap=config.bootstrap, n_workers=workers, force=False)
+        wall = time.perf_counter() - t0
+        rows = []
+        for metric, r in results.items():
+            rows.append({"metric": METRIC_LABELS[metric], "HH level (N)": r.reference_level,
+                         "equivalent LIF n": r.size, "ratio n/N": r.ratio,
+                         "95% CI": f"[{_cell(r.ratio_ci[0])}, {_cell(r.ratio_ci[1])}]",
+                         "status": r.status, "sizes evaluated": len(r.points)})
+        rep.add(*_table(rows), "")
+        if "stats" in results:
+            rep.add(_stats_paragraph(results["stats"],
+                                     independent=protocol != "ei-classes"), "")
+        figures = rep.path("figures") if k == 0 else rep.path("figures", protocol)
+        written = write_outputs(results, json_path=rep.path(f"equivalence{suffix}.json"),
+                                figures=figures, force=rep.force, reference="hh",
+                                candidate="lif")
+        for p in written:
+            if p.suffix == ".png":
+                rep.add(f"![{p.stem}]({rep.rel(p)})")
+        sweep = next(iter(results.values())).provenance.get("sweep", {})
+        rep.add("", f"Data: `equivalence{suffix}.json` (every evaluated size and seed,"
+                f" provenance). {sweep.get('computed', 0)} simulations computed,"
+                f" {sweep.get('cached', 0)} read from the sweep cache; {wall:.1f} s.", "")
+        if k == 0:
+            rep.data["equivalence"] = results
 
 
-def _stats_paragraph(result) -> str:
+def _stats_paragraph(result, independent: bool = True) -> str:
     """What the spike-statistics distance found: the two models' statistics side by side."""
     prov = result.provenance
     ref = [p["details"] for p in prov["reference_points"]]
     sizes = sorted(int(n) for n in prov["candidate_details"])
+    sizes = [n for n in sizes if n >= 2] or sizes   # a correlation needs two neurons
 
     def mean(rows, key):
         vals = [r[key] for r in rows if r.get(key) is not None]
@@ -416,10 +442,13 @@ def _stats_paragraph(result) -> str:
             f" {describe(ref)}; LIF at n = {sizes[0]} {describe(small)}, at n = {sizes[-1]}"
             f" {describe(large)}. The smallest distance was {best.mean:.3f} (n = {best.n})"
             f" against the reference's own seed-to-seed level {result.reference_level:.3f}."
-            f" The neurons of this task are independent, so their per-neuron statistics"
-            f" should not depend on n (compare the two LIF sizes): this distance measures how"
-            f" far the two models' spiking is apart rather than defining a neuron count"
-            f" (status `{result.status}`).")
+            + (f" The neurons of this task are independent, so their per-neuron statistics"
+               f" should not depend on n (compare the two LIF sizes): this distance measures"
+               f" how far the two models' spiking is apart rather than defining a neuron count"
+               if independent else
+               f" In this recurrent network the statistics do depend on n (the in-degree grows"
+               f" with it; compare the two LIF sizes)")
+            + f" (status `{result.status}`).")
 
 
 def _section_cost(rep: _Report, config: StudyConfig) -> None:

@@ -94,3 +94,19 @@ def test_fi_curve_matches_lsoda_and_literature(fi_recording, lsoda_hh):
         ref = lsoda_hh(amp, 500.0)
         ref_rate = 1000.0 / np.mean(np.diff(ref[ref > 250.0]))
         assert rate == pytest.approx(ref_rate, rel=5e-3)
+
+
+def test_strong_hyperpolarisation_rk4_diverges_with_advice_and_exponential_euler_is_exact():
+    """-40 µA/cm² drives hh towards E_L + I/g_L = -187.7 mV, where the m gate's closing rate
+    (4 exp(-(v + 65)/18) /ms, ~6000 /ms) exceeds RK4's stability limit at dt 0.01 ms; the
+    error says so, and exponential Euler reaches that analytic steady state (the gates are
+    closed there, so only the leak remains)."""
+    from hhlif.models.errors import DivergenceError
+
+    stim = stimuli.Constant(-40 * uA / cm**2)
+    with pytest.raises(DivergenceError, match="exponential_euler"):
+        run(Protocol(model="hh", stimulus=stim, duration=50 * ms), backend="runtime")
+    rec = run(Protocol(model="hh", stimulus=stim, duration=50 * ms, method="exponential_euler",
+                       record=("v",), record_neurons=[0]), backend="runtime")
+    v_end = rec.main.signals["v"].channel(0)[-1]
+    assert v_end == pytest.approx(-54.387 - 40 / 0.3, abs=0.01)

@@ -9,7 +9,7 @@ from brian2 import NeuronGroup, SpikeMonitor, cm, mS, ms, prefs, uA
 from hhlif.models import lif2hh  # noqa: F401  (registers the circuits)
 from hhlif.models.errors import ParameterError
 from hhlif.models.networks import (FeedForwardChain, FullyConnected, RandomEI, XorCircuit,
-                                   scale, to_lif2hh)
+                                   scale, to_lif2hh, resize)
 
 
 def _load_oracle():
@@ -131,6 +131,15 @@ def test_random_ei_reproducible_and_statistics():
     big = scale(a, 3)
     assert big.counts()["neurons"] == 1200 and big.connection_probability == 0.1
     assert big.counts()["model"] == "lif"
+    # resize: any size, same description otherwise; scale is resize at k·n
+    assert resize(a, 1200, model="lif") == big
+    odd = resize(a, 150)
+    assert odd.n == 150 and odd.model == a.model and odd.seed == a.seed
+    assert odd.weight_e == a.weight_e and odd.connection_probability == a.connection_probability
+    with pytest.raises(ParameterError, match="no size n"):
+        resize(XorCircuit(), 4)
+    with pytest.raises(ParameterError, match="'n'"):
+        resize(a, 1)
 
 
 def test_random_ei_runs_with_poisson_drive_and_copies():

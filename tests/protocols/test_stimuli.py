@@ -130,3 +130,32 @@ def test_every_stimulus_applies_what_sample_says(name):
                                    err_msg=f"{name}, neuron {k}")
     if name == "array-2d":  # the two neurons really get different currents
         assert not np.allclose(sig.channel(0), sig.channel(1))
+
+
+@pytest.mark.parametrize("backend", ["runtime", pytest.param("cpp", marks=pytest.mark.standalone)])
+def test_waveform_set_gives_each_condition_its_own_column(backend):
+    """Conditions over ``index``: every trial of condition c receives column c of the table
+    (recorded I_input equals that column's samples), the same on every trial."""
+    table = np.random.default_rng(4).normal(size=(60, 3)) * UNIT
+    stim = S.WaveformSet(values=table, sample_dt=0.5 * ms)
+    p = Protocol(model="lif", stimulus=stim, duration=40 * ms, trials=2,
+                 conditions={"index": [2, 0, 1]}, record_neurons="all", record_dt=0.1 * ms)
+    rec = run(p, backend=backend)
+    sig = rec.main.signals["I_input"]
+    for copy in range(6):
+        column = [2, 0, 1][copy // 2]
+        expected = _mA(S.WaveformSet(values=table, index=column, sample_dt=0.5 * ms)
+                       .sample(sig.times * ms))
+        np.testing.assert_allclose(sig.channel(copy), expected, rtol=1e-9, atol=1e-9,
+                                   err_msg=f"copy {copy}")
+    assert not np.allclose(sig.channel(0), sig.channel(2))
+
+
+def test_waveform_set_validation_names_the_parameter():
+    table = np.zeros((5, 2)) * UNIT
+    with pytest.raises(ParameterError, match="'index'.*\\[0, 1\\]"):
+        S.WaveformSet(values=table, index=2)
+    with pytest.raises(ParameterError, match="'values'.*2-D"):
+        S.WaveformSet(values=np.zeros(5) * UNIT)
+    with pytest.raises(ParameterError, match="'values'"):
+        S.WaveformSet(values=np.zeros((5, 2)) * ms)

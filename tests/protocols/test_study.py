@@ -113,9 +113,51 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
         assert isinstance(m["ratio"], (int, float)) or m["ratio"] == "inf"
         assert not (isinstance(m["ratio"], float) and math.isnan(m["ratio"]))
     assert (tmp_path / "out" / "figures" / "equivalence_mi.png").is_file()
+    # the second task: a recurrent E/I network, its own JSON and figures
+    assert "### 4.2 `ei-classes`" in text
+    ei = json.loads((tmp_path / "out" / "equivalence_ei-classes.json").read_text())
+    assert set(ei) == {"mi", "readout", "stats"}
+    assert ei["mi"]["provenance"]["protocol"] == "ei-classes"
+    assert (tmp_path / "out" / "figures" / "ei-classes" / "equivalence_mi.png").is_file()
     assert (tmp_path / "out" / "recordings" / "fi_hh.nix").is_file()
     # no silent overwrite
     from hhlif.models.errors import OutputExistsError
 
     with pytest.raises(OutputExistsError):
         run_study(tmp_path / "out", config, scheduler="serial")
+
+
+def test_ei_task_is_one_random_ei_description_resized_to_every_size(tmp_path):
+    """ei-classes: the candidate at n = kN is scale() of the reference network (same
+    probability, weights, drive and connectivity seed); each class gets its own waveform."""
+    import dataclasses
+
+    import numpy as np
+
+    from hhlif.models.networks import RandomEI, scale
+
+    ref = er.ei_network(20, 1000)
+    assert isinstance(ref, RandomEI) and ref.n == 20 and ref.seed == 1000
+    assert er.ei_network(60, 1000) == dataclasses.replace(scale(ref, 3), model=None)
+    p = er.class_protocol("lif", 4, 7, dict(TINY), protocol="ei-classes")
+    assert p.network == er.ei_network(4, 7, TINY) and p.n_neurons == 4 * 4 * TINY["repeats"]
+    assert list(p.conditions["index"]) == [0, 1, 2, 3]
+    waves = np.asarray(p.stimulus.values)
+    assert waves.shape[1] == 4 and not np.allclose(waves[:, 0], waves[:, 1])
+    with pytest.raises(er.ParameterError, match="at least 2 neurons"):
+        er.class_protocol("lif", 1, 7, dict(TINY), protocol="ei-classes")
+
+
+def test_ei_task_metrics_and_search_stay_at_two_neurons_or_more(tmp_path):
+    import numpy as np
+
+    res = er.measure_equivalences("lif", "lif", 2, metrics=("mi", "stats"), seeds=2,
+                                  protocol="ei-classes", scheduler="serial",
+                                  settings=dict(TINY), n_max=4, resolution=0.5,
+                                  n_bootstrap=100, progress=False, cache=tmp_path)
+    for metric, r in res.items():
+        assert min(p.n for p in r.points) >= 2, metric
+        assert all(np.isfinite(p.mean) for p in r.points)
+        assert r.provenance["protocol"] == "ei-classes"
+    details = res["mi"].provenance["candidate_details"]
+    assert all(d["rate_hz"] > 0 for rows in details.values() for d in rows)
