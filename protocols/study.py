@@ -74,19 +74,28 @@ class StudyConfig:
 #: Throughputs used by the estimate (neuron-steps per second on one core, runtime device,
 #: measured on the development machine) and fixed costs per simulation (s).
 _RATE = {"hh": 1.3e6, "lif": 2.0e6, "s-lif2hh": 1.0e6}
-_OVERHEAD_S = 4.0
+_OVERHEAD_S = 1.5
+#: Integration step of each model in the f-I and MI sections (ms).
+_DT_MS = {"s-lif2hh": 1.0}
 
 
 def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
-    """Rough duration of the study (s) from the sizes and measured throughputs."""
+    """Rough duration of the study (s) from the sizes and measured throughputs.
+
+    The constants were set from section times of this machine (2 cores, runtime backend,
+    2026-12-01): default study 25 s waveforms, 14 s f-I, 23 s MI, 50 s per equivalence
+    task (164 s in all; this estimate says 3.6 min); ``--quick`` 87 s (estimate 1.6 min).
+    It errs on the long side.
+    """
     from .equivalence_runs import settings_for
 
     total = 0.0
     for model in FI_MODELS:
-        steps = config.fi_duration_ms / 0.01
-        total += _OVERHEAD_S + 10 + config.fi_points * steps / _RATE.get(model, 1e6)
-        steps = config.mi_duration_ms / 0.01
-        total += _OVERHEAD_S + 10 + config.mi_trials * steps / _RATE.get(model, 1e6)
+        dt = _DT_MS.get(model, 0.01)
+        steps = config.fi_duration_ms / dt
+        total += _OVERHEAD_S + 2 + config.fi_points * steps / _RATE.get(model, 1e6)
+        steps = config.mi_duration_ms / dt
+        total += _OVERHEAD_S + 2 + config.mi_trials * steps / _RATE.get(model, 1e6)
     s = settings_for(quick=config.quick)
     trials = s["n_classes"] * s["repeats"]
     ref = config.equivalence_seeds * (
@@ -95,9 +104,9 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     cand = 8 * config.equivalence_seeds * (
         _OVERHEAD_S + 2 * config.equivalence_size * trials * s["duration_ms"] / 0.1
         / _RATE["lif"])
-    total += len(config.equivalence_protocols) * (20 + (ref + cand) / max(1, workers))
+    total += len(config.equivalence_protocols) * (5 + (ref + cand) / max(1, workers))
     if _has_waveforms():
-        total += 60
+        total += 12 if config.quick else 25
     return total
 
 
