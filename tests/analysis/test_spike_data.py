@@ -156,3 +156,28 @@ def test_bad_sources_give_clear_errors(tmp_path, build):
 def test_empty_trains_load_as_silent_neurons():
     data = load_spikes([neo.SpikeTrain([] * pq.ms, t_stop=10 * pq.ms)] * 2)
     assert data.n_neurons == 2 and data.n_spikes == 0
+
+
+@pytest.mark.parametrize("suffix", [".mat", ".pkl"])
+def test_other_neo_formats_load_like_foreign_nix(suffix, build, tmp_path):
+    """A user's recording in another format Neo writes (MATLAB via NeoMatlabIO, pickle via
+    PickleIO) loads through neo.io.get_io with the same spikes as the Block it holds."""
+    import neo
+    import quantities as pq
+
+    block = neo.Block(name="lab recording")
+    for s in range(2):
+        seg = neo.Segment(name=f"trial {s}")
+        seg.spiketrains.extend(build.poisson_trains(3, 15 * pq.Hz, 1 * pq.s, seed=30 + s))
+        block.segments.append(seg)
+    path = tmp_path / f"lab{suffix}"
+    io = neo.io.get_io(str(path))
+    io.write_block(block)
+    data = load_spikes(path)
+    expected = [np.asarray(st.rescale("ms").magnitude) for seg in block.segments
+                for st in seg.spiketrains]
+    assert data.n_neurons == 6 and data.n_spikes == sum(len(t) for t in expected)
+    assert data.trial.tolist() == [0] * 3 + [1] * 3
+    for k, times in enumerate(expected):
+        got = np.asarray(data.times.rescale("ms").magnitude)[np.asarray(data.indices) == k]
+        np.testing.assert_allclose(np.sort(got), np.sort(times), rtol=0, atol=1e-9)
