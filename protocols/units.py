@@ -1,9 +1,11 @@
 """Reading values with Brian2 units from text, without ``eval``.
 
 ``parse_value('10*uA/cm**2')`` → ``10. * uamp / cmetre ** 2``.  The text is parsed with
-:mod:`ast` and only numbers, unit names known to Brian2, ``* / ** + -`` and lists are
-evaluated; anything else (a function call, an attribute, an unknown name) is refused with
-an error naming the parameter.  Bare words that are not units (``shape=all``) are strings.
+:mod:`ast` and only numbers, unit names known to Brian2, ``* / ** + -``, lists and the two
+ranges ``linspace(start, stop, num)`` and ``arange(start, stop, step)`` (NumPy's, with or
+without units: ``linspace(2, 20, 10)*uA/cm**2``) are evaluated; anything else (another
+function call, an attribute, an unknown name) is refused with an error naming the
+parameter.  Bare words that are not units (``shape=all``) are strings.
 """
 
 from __future__ import annotations
@@ -51,6 +53,9 @@ def _evaluate(node, name, text):
             return _OPS[type(node.op)](left, right)
         except Exception as exc:  # dimension mismatch in '+' and the like
             raise ParameterError(f"parameter {name!r}={text!r}: {exc}") from None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in _RANGES and not node.keywords:
+        return _range(node.func.id, [_evaluate(a, name, text) for a in node.args], name, text)
     if isinstance(node, (ast.List, ast.Tuple)):
         values = [_evaluate(elt, name, text) for elt in node.elts]
         if values and all(isinstance(v, Quantity) for v in values):
@@ -58,12 +63,60 @@ def _evaluate(node, name, text):
         return values
     raise ParameterError(
         f"parameter {name!r}={text!r}: expected a number with Brian2 units such as"
-        f" '10*uA/cm**2' or '200*ms' (only numbers, unit names, * / ** + - and [lists] are"
-        f" allowed)")
+        f" '10*uA/cm**2' or '200*ms' (only numbers, unit names, * / ** + -, [lists],"
+        f" linspace(start, stop, num) and arange(start, stop, step) are allowed)")
 
 
 class _Bare(Exception):
     pass
+
+
+_RANGES = {"linspace": 3, "arange": 3}
+#: Most values a range may produce (a sweep runs each as a neuron).
+MAX_RANGE = 100_000
+
+
+def _range(kind, args, name, text):
+    """``linspace(start, stop, num)`` or ``arange(start, stop, step)``, units kept."""
+    import numpy as np
+    from brian2 import get_dimensions
+
+    usage = ("linspace(start, stop, num)" if kind == "linspace"
+             else "arange(start, stop, step)")
+    if len(args) != _RANGES[kind] or any(isinstance(a, (list, str)) for a in args):
+        raise ParameterError(f"parameter {name!r}={text!r}: expected {usage} with numbers or"
+                             f" quantities")
+    start, stop, third = args
+    dim = get_dimensions(start)
+    if get_dimensions(stop) != dim or (kind == "arange" and get_dimensions(third) != dim):
+        raise ParameterError(f"parameter {name!r}={text!r}: {usage} needs start, stop"
+                             f"{' and step' if kind == 'arange' else ''} in the same unit")
+    a, b = float(np.asarray(start)), float(np.asarray(stop))
+    if kind == "linspace":
+        if get_dimensions(third) is not get_dimensions(1) or float(third) != int(third) \
+                or not 1 <= int(third) <= MAX_RANGE:
+            raise ParameterError(f"parameter {name!r}={text!r}: num must be a whole number"
+                                 f" from 1 to {MAX_RANGE}")
+        values = np.linspace(a, b, int(third))
+    else:
+        step = float(np.asarray(third))
+        count = math.ceil((b - a) / step) if step else -1
+        if not step or count < 1 or count > MAX_RANGE:
+            raise ParameterError(f"parameter {name!r}={text!r}: arange needs a non-zero step"
+                                 f" giving 1 to {MAX_RANGE} values, got {max(count, 0)}")
+        values = np.arange(a, b, step)
+    return Quantity(values, dim=dim) if not dim.is_dimensionless else values
+
+
+def _top_level_comma(text: str) -> bool:
+    """Whether ``text`` has a comma outside brackets (``1*ms,2*ms``, not ``linspace(1, 2, 3)``)."""
+    depth = 0
+    for ch in text:
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if ch == "," and depth == 0:
+            return True
+    return False
 
 
 def parse_value(text: str, name: str = "value"):
@@ -87,7 +140,7 @@ def parse_value(text: str, name: str = "value"):
     stripped = text.strip()
     if not stripped:
         raise ParameterError(f"parameter {name!r}: empty value; expected e.g. '10*uA/cm**2'")
-    if "," in stripped and not stripped.startswith(("[", "(")):
+    if _top_level_comma(stripped) and not stripped.startswith(("[", "(")):
         words = [w.strip() for w in stripped.split(",")]
         if all(w.isidentifier() and w not in _UNITS and w not in ("inf", "nan") for w in words):
             return ",".join(words)  # plain words, e.g. shape=sine,square

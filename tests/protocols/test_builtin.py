@@ -43,3 +43,28 @@ def test_sweep_runs_every_condition_in_one_build_and_rates_rise():
     counts = rec.main.spike_counts().reshape(3, 2)
     assert (counts[:, 0] == counts[:, 1]).all()  # deterministic: trials agree
     assert counts[0, 0] < counts[1, 0] < counts[2, 0]
+
+
+def test_sweep_values_as_ranges():
+    """linspace/arange in --set values (units kept, plain numbers in display units)."""
+    from hhlif.protocols.units import parse_value
+
+    p = builtin.make_protocol("sweep", model="hh", values="linspace(2, 20, 10)*uA/cm**2")
+    np.testing.assert_allclose(np.asarray(p.condition_values()["amplitude"] / UNIT),
+                               np.linspace(2, 20, 10))
+    p = builtin.make_protocol("sweep", model="hh", values="arange(1, 4, 0.5)")
+    np.testing.assert_allclose(np.asarray(p.condition_values()["amplitude"] / UNIT),
+                               [1, 1.5, 2, 2.5, 3, 3.5])
+    np.testing.assert_allclose(np.asarray(parse_value("arange(0*ms, 10*ms, 2.5*ms)") / ms),
+                               [0, 2.5, 5, 7.5])
+    # commas inside a call are not a bare list; commas outside still are
+    assert len(parse_value("1*ms,2*ms,3*ms")) == 3
+    for text, message in [("linspace(1*ms, 2, 3)", "same unit"),
+                          ("linspace(1, 2, 0)", "whole number"),
+                          ("linspace(1, 2, 2.5)", "whole number"),
+                          ("arange(0, 1, 0)", "non-zero step"),
+                          ("arange(0, 1e9, 1)", "1 to 100000"),
+                          ("linspace(1, 2)", "linspace\\(start, stop, num\\)"),
+                          ("sin(3)", "linspace\\(start, stop, num\\) and arange")]:
+        with pytest.raises(ParameterError, match=message):
+            parse_value(text, "values")
