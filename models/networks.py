@@ -586,7 +586,9 @@ def resize(network: Network, n: int, model: str | None = None, **changes) -> Net
 
     Everything but the size stays (probability, weights, drive, seeds): an equivalence
     search over candidate sizes evaluates ``resize(reference, n, model)`` at every ``n``,
-    and for ``n = k·N`` that is ``scale(reference, k, model)``.
+    and for ``n = k·N`` that is ``scale(reference, k, model)`` (except for
+    :class:`FullyConnected`, whose ``scale`` also multiplies ``n_inputs``; pass it in
+    ``changes``).
 
     Parameters
     ----------

@@ -40,22 +40,23 @@ mi           I(class; population word): the pooled spike count of every ``bin_ms
 readout      held-out accuracy of a logistic readout of sqrt-transformed per-neuron        up
              counts in ``bin_ms`` bins, 5-fold stratified cross-validation
 stats        distance of the candidate's spike statistics from the reference's:         down
-             root mean square, over classes, of ln((rate_c + 1 Hz)/(rate_r + 1 Hz)),
-             ISI CV_c − CV_r and noise correlation_c − correlation_r (see
-             :func:`stats_distance`); the reference level is the reference's own
-             seed-to-seed distance (each reference seed against the others' mean)
+             per class, ln((rate_c + 1 Hz)/(rate_r + 1 Hz)), ISI CV_c − CV_r and noise
+             correlation_c − correlation_r, squared, less their sampling variances,
+             averaged, signed root (see :func:`stats_distance`); the reference level is
+             the reference's own seed-to-seed distance (each seed against the others)
 reliability  coefficient of variation across repeats of the pooled population count,   down
              averaged over classes (the population's trial-to-trial unreliability)
 ===========  ========================================================================  =====
 
 What ``stats`` can and cannot say: a neuron's rate, ISI CV and noise correlation are
-*intensive* quantities.  With independent neurons (``coupling = 0``, the default) they do
-not depend on the number of neurons at all, so the distance is flat in ``n``: it either
-matches at every size (a model against itself: ``at_minimum``) or at none (``not_reached``,
-with the floor of the distance telling how far the two models' statistics are apart).
-Only recurrent coupling (``coupling_uA_cm2 > 0``, whose summed weight per neuron is split
-over the ``p (n - 1)`` inputs, so that shared input and hence correlations fall with ``n``)
-makes the statistics, and the distance, depend on the network size.
+*intensive* quantities.  With independent neurons (``coupling = 0``, the default) their
+expected values do not depend on the number of neurons; only the precision of their
+estimates does (a network of 2 has one pair to estimate a correlation from), which is why
+the distance subtracts the sampling variances.  So for independent neurons the distance is
+flat in ``n`` on average: it matches at every size (a model against itself) or at none
+(``not_reached``, the floor telling how far apart the two models' spiking is).  Recurrent
+coupling (``coupling_uA_cm2 > 0``, or the ``ei-classes`` network, whose in-degree grows
+with n) makes the statistics themselves depend on the network size.
 
 Where networks come from: :mod:`hhlif.models` has no network topologies yet, so this module
 carries its own small builder (:class:`ClassNetwork`); by default the neurons are
@@ -77,7 +78,7 @@ from hhlif.analysis.readout import readout_accuracy, response_features
 from hhlif.models.errors import ParameterError, UnknownNameError
 
 __all__ = ["ClassNetwork", "class_protocol", "class_waveforms", "ei_network",
-           "population_counts", "response_metrics", "evaluate_point", "stats_distance",
+           "population_counts", "response_metrics", "evaluate_point", "spike_statistics", "stats_distance",
            "measure_equivalence", "measure_equivalences", "METRICS", "DEFAULT_SETTINGS",
            "QUICK_SETTINGS", "PROTOCOLS", "settings_for"]
 
@@ -129,8 +130,9 @@ DEFAULT_SETTINGS = {
     "readout_alpha": 1.0,
     "dt_ms": {"lif": 0.1},          # per-model step; others: the model's default
     # ei-classes: RandomEI of hhlif.models.networks (its defaults: a working point for hh);
-    # connection_probability above; the class waveforms are waveform_std/tau/seed with
-    # zero mean, the Poisson drive gives the mean (sources x rate x weight x tau_syn)
+    # connection_probability above; the class waveforms have ei_waveform_std_uA_cm2 and
+    # waveform_tau_ms/waveform_seed, zero mean: the Poisson drive gives the mean current
+    # (sources x rate x weight x tau_syn)
     "ei_fraction_excitatory": 0.8,
     "ei_weight_e_uA_cm2": 0.5,
     "ei_g": 4.0,
@@ -138,7 +140,7 @@ DEFAULT_SETTINGS = {
     "ei_drive_rate_hz": 20.0,
     "ei_drive_weight_uA_cm2": 1.0,
     "ei_tau_syn_ms": 5.0,
-    "ei_waveform_std_uA_cm2": 1.5,  # std of the class waveforms in this task (see above)
+    "ei_waveform_std_uA_cm2": 1.5,  # std of its class waveforms (see above)
 }
 QUICK_SETTINGS = dict(DEFAULT_SETTINGS, repeats=20, duration_ms=60.0, bin_ms=20.0)
 
@@ -314,6 +316,9 @@ def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = Non
     common mean ``waveform_mean_uA_cm2``.  ``rate-classes``: class ``c`` is the constant
     current ``classes_uA_cm2[c]``.  Every (class, repeat) pair is a copy of a
     :class:`ClassNetwork` of ``n`` neurons with private noise, all in one build.
+    ``ei-classes``: every copy is the :func:`ei_network` of ``n`` neurons (connectivity
+    seeded by ``seed``), all its neurons receiving class ``c``'s frozen OU current
+    (``ei_waveform_std_uA_cm2``) through a :class:`~hhlif.protocols.stimuli.WaveformSet`.
 
     Returns
     -------
@@ -431,6 +436,69 @@ def _quantise(values: np.ndarray, levels: int) -> np.ndarray:
     return np.searchsorted(edges, values, side="right")
 
 
+def spike_statistics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
+                     spike_times: Any = None) -> dict:
+    """Per-class rate, ISI CV and noise correlation, with their standard errors.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (trials, neurons, bins)
+    labels : ndarray, shape (trials,)
+    duration_ms : float
+    spike_times : list of arrays, optional
+        Spike times of every (trial, neuron), trial-major; without them ISI CVs are None.
+
+    Returns
+    -------
+    dict
+        ``rate_hz``, ``isi_cv``, ``noise_correlation`` and ``rate_hz_se``, ``isi_cv_se``,
+        ``noise_correlation_se``: one value per class (None where undefined).  Rates are
+        per neuron; their error treats repeats as the independent units; the correlation
+        is the mean over neuron pairs of the correlation across repeats of spike counts,
+        its error ``sqrt(mean((1 - r²)²) / (R - 1) / pairs)``.
+    """
+    classes = np.unique(labels)
+    per_neuron = counts.sum(axis=2)                      # (trials, neurons)
+    seconds = duration_ms / 1000.0
+    rate, rate_se = [], []
+    for c in classes:
+        # repeats are the independent units (neurons of one trial may be correlated)
+        per_trial = per_neuron[labels == c].mean(axis=1) / seconds
+        rate.append(float(per_trial.mean()))
+        rate_se.append(float(per_trial.std(ddof=1) / math.sqrt(per_trial.size))
+                       if per_trial.size > 1 else None)
+    # noise correlation: per class, correlation across repeats of neuron pairs' counts; its
+    # sampling variance per pair (1 - r^2)^2 / (R - 1), pairs' errors uncorrelated near r = 0
+    corr, corr_se = [], []
+    for c in classes:
+        x = per_neuron[labels == c]
+        x = x[:, x.std(axis=0) > 0]
+        if x.shape[1] >= 2 and x.shape[0] >= 3:
+            m = np.corrcoef(x.T)
+            pairs = m[np.triu_indices_from(m, 1)]
+            corr.append(float(pairs.mean()))
+            corr_se.append(float(math.sqrt(np.mean((1 - pairs**2) ** 2) / (x.shape[0] - 1)
+                                           / pairs.size)))
+        else:
+            corr.append(None)
+            corr_se.append(None)
+    isi_cv, isi_cv_se = [None] * len(classes), [None] * len(classes)
+    if spike_times is not None:
+        n_neurons = counts.shape[1]
+        if len(spike_times) != counts.shape[0] * n_neurons:
+            raise ParameterError(f"spike_times: {len(spike_times)} trains for"
+                                 f" {counts.shape[0]} trials x {n_neurons} neurons")
+        for k, c in enumerate(classes):
+            cv = [np.std(np.diff(t)) / np.mean(np.diff(t))
+                  for i, t in enumerate(spike_times)
+                  if labels[i // n_neurons] == c and len(t) >= 3]
+            isi_cv[k] = float(np.mean(cv)) if cv else None
+            isi_cv_se[k] = float(np.std(cv, ddof=1) / math.sqrt(len(cv))) if len(cv) > 1 \
+                else None
+    return {"rate_hz": rate, "isi_cv": isi_cv, "noise_correlation": corr,
+            "rate_hz_se": rate_se, "isi_cv_se": isi_cv_se, "noise_correlation_se": corr_se}
+
+
 def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float, seed: int,
                      mi_levels: int = 8, readout_alpha: float = 1.0,
                      spike_times: Any = None) -> dict:
@@ -453,9 +521,9 @@ def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
     -------
     dict
         ``mi``, ``readout``, ``reliability`` (floats), ``stats`` (the spike statistics per
-        class: ``rate_hz``, ``isi_cv``, ``noise_correlation``, lists with None where
-        undefined; :func:`stats_distance` turns two of them into the ``stats`` metric) and
-        ``details``.
+        class: ``rate_hz``, ``isi_cv``, ``noise_correlation`` and their standard errors
+        ``*_se``, lists with None where undefined; :func:`stats_distance` turns two of them
+        into the ``stats`` metric) and ``details``.
     """
     pooled = counts.sum(axis=(1, 2)).astype(float)
     per_bin = counts.sum(axis=1).astype(float)           # (trials, bins)
@@ -470,30 +538,8 @@ def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
         x = pooled[labels == c]
         cvs.append(float(x.std(ddof=1) / x.mean()) if x.mean() > 0 else math.inf)
     cv_pool = float(np.mean(cvs))
-    per_neuron = counts.sum(axis=2)                      # (trials, neurons)
-    rate = [float(per_neuron[labels == c].mean() / (duration_ms / 1000.0)) for c in classes]
-    # noise correlation: per class, correlation across repeats of neuron pairs' counts
-    corr = []
-    for c in classes:
-        x = per_neuron[labels == c]
-        x = x[:, x.std(axis=0) > 0]
-        if x.shape[1] >= 2:
-            m = np.corrcoef(x.T)
-            corr.append(float(m[np.triu_indices_from(m, 1)].mean()))
-        else:
-            corr.append(None)
-    isi_cv = [None] * len(classes)
-    if spike_times is not None:
-        n_neurons = counts.shape[1]
-        if len(spike_times) != counts.shape[0] * n_neurons:
-            raise ParameterError(f"spike_times: {len(spike_times)} trains for"
-                                 f" {counts.shape[0]} trials x {n_neurons} neurons")
-        for k, c in enumerate(classes):
-            cv = [np.std(np.diff(t)) / np.mean(np.diff(t))
-                  for i, t in enumerate(spike_times)
-                  if labels[i // n_neurons] == c and len(t) >= 3]
-            isi_cv[k] = float(np.mean(cv)) if cv else None
-    stats = {"rate_hz": rate, "isi_cv": isi_cv, "noise_correlation": corr}
+    stats = spike_statistics(counts, labels, duration_ms, spike_times)
+    rate, corr, isi_cv = stats["rate_hz"], stats["noise_correlation"], stats["isi_cv"]
     defined = [x for x in corr if x is not None]
     cv_defined = [x for x in isi_cv if x is not None]
     details = {"rate_hz": float(np.mean(rate)),
@@ -513,26 +559,45 @@ def response_metrics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,
 STATS_COMPONENTS = ("rate_hz", "isi_cv", "noise_correlation")
 
 
-def _mean_stats(stats: Sequence[Mapping]) -> dict:
-    """Component-wise mean of several networks' statistics (None where none is defined);
-    rates are averaged as ln(rate + 1 Hz), the scale the distance compares them on."""
+def _components(stats: Mapping) -> dict:
+    """Per component, per class: (value on the compared scale, its sampling variance), or
+    None where undefined.  Rates are compared as ln(rate + 1 Hz)."""
     out = {}
     for key in STATS_COMPONENTS:
-        columns = zip(*[s[key] for s in stats])
-        means = []
-        for col in columns:
-            vals = [v for v in col if v is not None]
-            if not vals:
-                means.append(None)
-            elif key == "rate_hz":
-                means.append(float(np.exp(np.mean(np.log1p(vals)))) - 1.0)
-            else:
-                means.append(float(np.mean(vals)))
-        out[key] = means
+        values = list(stats[key])
+        errors = list(stats.get(f"{key}_se") or [None] * len(values))
+        items = []
+        for v, se in zip(values, errors):
+            if v is None:
+                items.append(None)
+                continue
+            se = 0.0 if se is None else float(se)
+            items.append((math.log1p(v), (se / (1.0 + v)) ** 2) if key == "rate_hz"
+                         else (float(v), se**2))
+        out[key] = items
     return out
 
 
-def stats_distance(candidate: Mapping, reference: Mapping | Sequence[Mapping]) -> float:
+def _mean_components(stats: Sequence[Mapping]) -> dict:
+    """Mean over several networks (seeds) of :func:`_components`; the variance of a mean
+    of S independent estimates is the sum of their variances over S²."""
+    parts = [_components(s) for s in stats]
+    out = {}
+    for key in STATS_COMPONENTS:
+        items = []
+        for column in zip(*[p[key] for p in parts]):
+            defined = [x for x in column if x is not None]
+            if not defined:
+                items.append(None)
+            else:
+                k = len(defined)
+                items.append((sum(v for v, _ in defined) / k, sum(e for _, e in defined) / k**2))
+        out[key] = items
+    return out
+
+
+def stats_distance(candidate: Mapping, reference: Mapping | Sequence[Mapping],
+                   corrected: bool = True) -> float:
     """Distance between two networks' spike statistics (the ``stats`` metric).
 
     Parameters
@@ -540,17 +605,28 @@ def stats_distance(candidate: Mapping, reference: Mapping | Sequence[Mapping]) -
     candidate : mapping
         ``{'rate_hz': [...], 'isi_cv': [...], 'noise_correlation': [...]}``, one value
         per class (``response_metrics(...)['stats']``); None marks an undefined value.
+        Optional ``rate_hz_se``, ``isi_cv_se``, ``noise_correlation_se``: standard errors
+        of those estimates.
     reference : mapping or sequence of mappings
         The reference's statistics; several (one per seed) are averaged first (rates
-        geometrically, as ln(rate + 1 Hz)).
+        as ln(rate + 1 Hz)).
+    corrected : bool
+        Subtract the sampling variance of both sides from every squared difference
+        (default).  A small network estimates its correlation from few pairs and its rate
+        from few neurons, so the raw distance shrinks with n through noise alone; the
+        corrected one estimates the distance between the underlying statistics.
 
     Returns
     -------
     float
-        ``sqrt(mean(d²))`` over every class and component defined on both sides, with
-        ``d = ln((rate_c + 1)/(rate_r + 1))`` for rates (Hz; the 1 Hz keeps silent
-        networks finite), ``CV_c − CV_r`` and ``corr_c − corr_r``: a relative rate
-        difference of 10 % weighs like a CV or correlation difference of about 0.1.
+        ``D = mean(d² - var_c - var_r)`` over every class and component defined on both
+        sides, with ``d = ln((rate_c + 1)/(rate_r + 1))`` for rates (Hz; the 1 Hz keeps
+        silent networks finite), ``CV_c − CV_r`` and ``corr_c − corr_r``; the result is
+        ``sign(D) sqrt(|D|)``: negative when the differences are smaller than sampling
+        noise alone would make them (an unbiased D averages correctly over seeds).  A
+        relative rate difference of 10 % weighs like a CV or correlation difference of
+        about 0.1.  Without standard errors (or ``corrected=False``) it is the plain RMS
+        difference.
 
     Raises
     ------
@@ -565,22 +641,29 @@ def stats_distance(candidate: Mapping, reference: Mapping | Sequence[Mapping]) -
     >>> b = {"rate_hz": [9.0], "isi_cv": [0.8], "noise_correlation": [0.1]}
     >>> round(stats_distance(b, a), 4)  # sqrt(0.3**2 / 3)
     0.1732
+    >>> noisy = dict(b, isi_cv_se=[0.3])  # a difference of one standard error...
+    >>> round(stats_distance(noisy, a), 4)  # ...is what noise alone gives on average
+    0.0
     """
-    ref = _mean_stats(reference) if not isinstance(reference, Mapping) else reference
-    diffs = []
+    cand = _components(candidate)
+    ref = _components(reference) if isinstance(reference, Mapping) \
+        else _mean_components(reference)
+    terms = []
     for key in STATS_COMPONENTS:
-        c, r = list(candidate[key]), list(ref[key])
+        c, r = cand[key], ref[key]
         if len(c) != len(r):
             raise ParameterError(f"stats_distance: {key} has {len(c)} classes in the candidate"
                                  f" and {len(r)} in the reference")
         for x, y in zip(c, r):
             if x is None or y is None:
                 continue
-            diffs.append(math.log1p(x) - math.log1p(y) if key == "rate_hz" else x - y)
-    if not diffs:
+            noise = x[1] + y[1] if corrected else 0.0
+            terms.append((x[0] - y[0]) ** 2 - noise)
+    if not terms:
         raise ParameterError("stats_distance: no statistic is defined in both networks"
                              " (no spikes?)")
-    return float(math.sqrt(np.mean(np.square(diffs))))
+    d2 = float(np.mean(terms))
+    return float(math.copysign(math.sqrt(abs(d2)), d2))
 
 
 def reference_stats_distances(stats: Sequence[Mapping]) -> list[float]:

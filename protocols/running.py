@@ -242,10 +242,12 @@ def _divergence_hint(model, protocol) -> str:
     if not getattr(model, "name", "").startswith("hh") or \
             protocol.integration_method == "exponential_euler":
         return ""
-    return (". Hodgkin-Huxley gate rates grow exponentially with hyperpolarisation: with RK4"
-            " at dt 0.01 ms the m gate is unstable about 75 mV below rest (-140 mV in the"
-            " modern convention), where strong inhibition or a large negative current can"
-            " drive the membrane; method 'exponential_euler' is stable there")
+    return (f". Hodgkin-Huxley gate rates grow exponentially with hyperpolarisation, and an"
+            f" explicit method ({protocol.integration_method!r} at dt="
+            f"{protocol.integration_dt}) becomes unstable once the m gate's closing rate times"
+            f" dt passes its stability limit: RK4 at dt 0.01 ms does about 75 mV below rest"
+            f" (-140 mV in the modern convention), where strong inhibition or a large negative"
+            f" current can drive the membrane; method 'exponential_euler' is stable there")
 
 
 def _collect(protocol, populations, monitors, labels) -> Recording:

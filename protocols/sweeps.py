@@ -154,7 +154,8 @@ def point_key(function: Callable, point: Mapping) -> str:
     The code is :func:`code_fingerprint`: the hhlif sources, the source file of
     ``function``'s module and the versions of the libraries that simulate (Brian2, NumPy,
     SciPy), so that editing any of them, within one hhlif version, makes new keys rather
-    than reusing points computed by other code.
+    than reusing points computed by other code.  The sources are read once per process
+    (as Python imports them once): after editing code in a running session, restart it.
     """
     text = json.dumps({"function": _function_name(function), "point": json.loads(
         _canonical(point)), "code": code_fingerprint(function), "format": CACHE_FORMAT},

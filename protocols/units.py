@@ -86,6 +86,12 @@ def _range(kind, args, name, text):
     if len(args) != _RANGES[kind] or any(isinstance(a, (list, str)) for a in args):
         raise ParameterError(f"parameter {name!r}={text!r}: expected {usage} with numbers or"
                              f" quantities")
+    for arg in args:
+        magnitude = np.asarray(arg)
+        if magnitude.ndim != 0 or magnitude.dtype.kind not in "iuf" \
+                or not np.isfinite(float(magnitude)):
+            raise ParameterError(f"parameter {name!r}={text!r}: {usage} takes finite single"
+                                 f" numbers or quantities")
     start, stop, third = args
     dim = get_dimensions(start)
     if get_dimensions(stop) != dim or (kind == "arange" and get_dimensions(third) != dim):

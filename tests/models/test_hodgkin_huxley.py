@@ -98,7 +98,7 @@ def test_fi_curve_matches_lsoda_and_literature(fi_recording, lsoda_hh):
 
 def test_strong_hyperpolarisation_rk4_diverges_with_advice_and_exponential_euler_is_exact():
     """-40 µA/cm² drives hh towards E_L + I/g_L = -187.7 mV, where the m gate's closing rate
-    (4 exp(-(v + 65)/18) /ms, ~6000 /ms) exceeds RK4's stability limit at dt 0.01 ms; the
+    (4 exp(-(v + 65)/18) /ms, ~3600 /ms) exceeds RK4's stability limit at dt 0.01 ms; the
     error says so, and exponential Euler reaches that analytic steady state (the gates are
     closed there, so only the leak remains)."""
     from hhlif.models.errors import DivergenceError

@@ -65,6 +65,10 @@ def test_sweep_values_as_ranges():
                           ("arange(0, 1, 0)", "non-zero step"),
                           ("arange(0, 1e9, 1)", "1 to 100000"),
                           ("linspace(1, 2)", "linspace\\(start, stop, num\\)"),
+                          ("linspace(0, 1, inf)", "finite single"),
+                          ("arange(0, inf, 1)", "finite single"),
+                          ("linspace(0, nan, 3)", "finite single"),
+                          ("linspace([1, 2], 3, 4)", "linspace\\(start, stop, num\\)"),
                           ("sin(3)", "linspace\\(start, stop, num\\) and arange")]:
         with pytest.raises(ParameterError, match=message):
             parse_value(text, "values")

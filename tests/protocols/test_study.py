@@ -161,3 +161,36 @@ def test_ei_task_metrics_and_search_stay_at_two_neurons_or_more(tmp_path):
         assert r.provenance["protocol"] == "ei-classes"
     details = res["mi"].provenance["candidate_details"]
     assert all(d["rate_hz"] > 0 for rows in details.values() for d in rows)
+
+
+def test_corrected_stats_distance_does_not_shrink_with_n_through_noise_alone():
+    """Independent Poisson neurons, all with the same statistics: the raw distance of a
+    2-neuron network from a 20-neuron reference is inflated by estimation noise (one pair
+    for the correlation, few neurons for the rate); subtracting the sampling variances
+    leaves a distance that is about 0 at every size."""
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    classes, repeats, duration = 2, 30, 100.0
+    labels = np.repeat(np.arange(classes), repeats)
+    lam = np.where(labels == 0, 3.0, 6.0)[:, None, None]
+
+    def stats(n):
+        counts = rng.poisson(lam, size=(classes * repeats, n, 1))
+        return er.spike_statistics(counts, labels, duration)
+
+    raw = {2: [], 20: []}
+    corrected = {2: [], 20: []}
+    for _ in range(150):
+        reference = [stats(20) for _ in range(3)]
+        for n in (2, 20):
+            cand = stats(n)
+            raw[n].append(er.stats_distance(cand, reference, corrected=False))
+            corrected[n].append(er.stats_distance(cand, reference) ** 2
+                                * np.sign(er.stats_distance(cand, reference)))
+    # the raw distance depends on n through noise alone
+    assert np.mean(raw[2]) > 2 * np.mean(raw[20])
+    # the corrected squared distance is unbiased: its mean is 0 within 3 standard errors
+    for n in (2, 20):
+        d2 = np.asarray(corrected[n])
+        assert abs(d2.mean()) < 3 * d2.std(ddof=1) / np.sqrt(d2.size), (n, d2.mean())

@@ -92,7 +92,7 @@ def test_dask_and_serial_give_the_same_numbers(tmp_path, monkeypatch):
                      progress=False)
     assert serial.computed == dask.computed == 3 and dask.scheduler == "local"
     for a, b in zip(serial.results, dask.results):
-        for metric in ("mi", "readout", "stats"):
+        for metric in ("mi", "readout", "reliability", "stats"):
             assert a[metric] == b[metric]  # same seeds: bit-identical simulations
         assert a["details"]["mean_pooled_count_per_class"] == \
             b["details"]["mean_pooled_count_per_class"]
@@ -115,6 +115,8 @@ def test_keys_change_with_the_code(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "mod"))
     module = importlib.import_module("user_sweep_fn")
     before = point_key(module.f, {"x": 1})
+    sweeps._module_fingerprint.cache_clear()
+    assert point_key(module.f, {"x": 1}) == before   # unchanged code: the same key
     source.write_text("def f(x):\n    return x + 2\n")
     sweeps._module_fingerprint.cache_clear()
     assert point_key(module.f, {"x": 1}) != before
