@@ -53,8 +53,10 @@ What ``stats`` can and cannot say: a neuron's rate, ISI CV and noise correlation
 expected values do not depend on the number of neurons; only the precision of their
 estimates does (a network of 2 has one pair to estimate a correlation from), which is why
 the distance subtracts the sampling variances.  So for independent neurons the distance is
-flat in ``n`` on average: it matches at every size (a model against itself) or at none
-(``not_reached``, the floor telling how far apart the two models' spiking is).  Recurrent
+flat in ``n`` on average.  A model against itself then hovers around the reference level
+(about 0) at every size, and whether a size counts as matched is decided by noise: give a
+``tolerance`` (e.g. 0.05) to call it a match.  Two different models stay at a floor
+(``not_reached``; the floor tells how far apart their spiking is).  Recurrent
 coupling (``coupling_uA_cm2 > 0``, or the ``ei-classes`` network, whose in-degree grows
 with n) makes the statistics themselves depend on the network size.
 
