@@ -446,8 +446,9 @@ def _stats_paragraph(result, independent: bool = True) -> str:
 
     small, large = (prov["candidate_details"][str(n)] for n in (sizes[0], sizes[-1]))
     best = min(result.points, key=lambda p: p.mean)
-    return (f"Spike statistics (`stats`: RMS of the log rate ratio, the ISI CV difference and"
-            f" the noise-correlation difference, per class): HH (N = {result.reference_size})"
+    return (f"Spike statistics (`stats`: root mean square of the log rate ratio, the ISI CV"
+            f" difference and the noise-correlation difference, per class, less their"
+            f" sampling variances): HH (N = {result.reference_size})"
             f" {describe(ref)}; LIF at n = {sizes[0]} {describe(small)}, at n = {sizes[-1]}"
             f" {describe(large)}. The smallest distance was {best.mean:.3f} (n = {best.n})"
             f" against the reference's own seed-to-seed level {result.reference_level:.3f}."
