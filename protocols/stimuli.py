@@ -439,8 +439,12 @@ class _Sampled(Stimulus):
         duration = (float(np.max(t)) if t.size else 0.0) + float(self.sample_dt)
         values = np.asarray(self.samples(duration * second))
         idx = np.clip(np.floor(t / float(self.sample_dt) + 1e-9).astype(int), 0, len(values) - 1)
-        col = values[idx] if values.ndim == 1 else values[idx, neuron]
+        col = values[idx] if values.ndim == 1 else values[idx, self._column(neuron)]
         return Quantity(col, dim=_CURRENT_SI.dim)
+
+    def _column(self, neuron: int) -> int:
+        """Column of 2-D samples that ``neuron`` receives (its own, by default)."""
+        return neuron
 
 
 @dataclass(frozen=True)
@@ -602,14 +606,9 @@ class WaveformSet(_Sampled):
                             variables={var: np.asarray(self.index, dtype=np.int32)},
                             namespace={name: table})
 
-    def sample(self, times, neuron: int = 0):
-        t = np.asarray(check_quantity("times", times, second, context="sample"), dtype=float)
+    def _column(self, neuron: int) -> int:
         column = np.asarray(self.index)
-        column = int(column[neuron]) if column.ndim else int(column)
-        values = np.asarray(self.values)
-        idx = np.clip(np.floor(t / float(self.sample_dt) + 1e-9).astype(int), 0,
-                      len(values) - 1)
-        return Quantity(values[idx, column], dim=_CURRENT_SI.dim)
+        return int(column[neuron]) if column.ndim else int(column)
 
 
 # ---------------------------------------------------------------------- synaptic input
