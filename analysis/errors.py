@@ -1,6 +1,6 @@
 """Errors and warnings raised by :mod:`hhlif.analysis` (each subclasses a built-in)."""
 
-__all__ = ["AnalysisInputError", "AnalysisWarning"]
+__all__ = ["AnalysisInputError", "AnalysisWarning", "OutputExistsError", "UnsafeFileError"]
 
 
 class AnalysisInputError(ValueError):
@@ -9,3 +9,11 @@ class AnalysisInputError(ValueError):
 
 class AnalysisWarning(UserWarning):
     """A result is defined but should be read with care (e.g. few spikes)."""
+
+
+class OutputExistsError(FileExistsError):
+    """An output file exists and ``force`` was not given (also raised by :mod:`hhlif.protocols`)."""
+
+
+class UnsafeFileError(AnalysisInputError):
+    """An input file whose reader could execute code (pickle) was refused."""

@@ -11,8 +11,9 @@ __all__ = [
     "ParameterUnitError",
     "DivergenceError",
     "BackendUnavailableError",
-    "OutputExistsError",
     "ProtocolScriptError",
+    "IncompleteRunError",
+    "RunInterrupted",
 ]
 
 
@@ -40,9 +41,14 @@ class BackendUnavailableError(RuntimeError):
     """A backend cannot run here (missing compiler, brian2cuda or nvcc)."""
 
 
-class OutputExistsError(FileExistsError):
-    """An output file exists and ``force`` was not given."""
-
-
 class ProtocolScriptError(ValueError):
     """A protocol script failed to import or defines no usable protocol."""
+
+
+class IncompleteRunError(RuntimeError):
+    """A simulation stopped before the protocol's duration: its results are not saved, cached
+    or analysed."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The user interrupted a run (SIGINT): nothing was written or cached; the CLI exits 130."""

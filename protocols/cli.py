@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hhlif.models.errors import (BackendUnavailableError, DivergenceError, OutputExistsError,
+from hhlif.models.errors import (BackendUnavailableError, DivergenceError,
                                  ParameterError, ProtocolScriptError, UnknownNameError)
 
 __all__ = ["main", "run_protocol_from_args", "build_parser"]

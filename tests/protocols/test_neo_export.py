@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from brian2 import cm, ms, uA
 
-from hhlif.models.errors import OutputExistsError
+from hhlif.analysis.errors import OutputExistsError
 from hhlif.protocols import Protocol, Recording, run, stimuli as S
 from hhlif.protocols.recording import _diff
 

@@ -121,7 +121,7 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "figures" / "ei-classes" / "equivalence_mi.png").is_file()
     assert (tmp_path / "out" / "recordings" / "fi_hh.nix").is_file()
     # no silent overwrite
-    from hhlif.models.errors import OutputExistsError
+    from hhlif.analysis.errors import OutputExistsError
 
     with pytest.raises(OutputExistsError):
         run_study(tmp_path / "out", config, scheduler="serial")
