@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from hhlif.models.errors import (BackendUnavailableError, DivergenceError,
-                                 ParameterError, ProtocolScriptError, UnknownNameError)
+                                 IncompleteRunError, ParameterError, UnknownNameError)
 
 __all__ = ["main", "run_protocol_from_args", "build_parser"]
 
@@ -35,7 +35,18 @@ _USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, Permi
 
 #: Extra sub-commands contributed by optional modules: (module, function that adds them).
 _EXTENSIONS = (("hhlif.protocols.study", "add_commands"),
-               ("hhlif.protocols.equivalence_cli", "add_commands"))
+               ("hhlif.protocols.equivalence_cli", "add_commands"),
+               ("hhlif.protocols.cache_cli", "add_commands"))
+
+#: File types ``--out`` can write.
+OUTPUT_SUFFIXES = (".nix",)
+
+
+def _backend_help() -> str:
+    from .backends import available_backends
+
+    names = ", ".join(available_backends())
+    return f"one of {names} (default auto: cpp if a C++ compiler works, else runtime)"
 
 
 def _add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> None:
@@ -46,17 +57,36 @@ def _add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> Non
                        help="protocol parameter with Brian2 units, e.g. amplitude=10*uA/cm**2")
         p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
         p.add_argument("--dt", help="integration time step, e.g. 0.005*ms (default: the model's)")
-    p.add_argument("--backend", default="auto", help="auto, runtime, cpp or cuda (default auto)")
-    p.add_argument("--threads", type=int, default=None, help="OpenMP threads (cpp backend)")
-    p.add_argument("--out", help="write the recording to this NIX file")
+    p.add_argument("--backend", default="auto", help=_backend_help())
+    p.add_argument("--threads", type=int, default=None,
+                   help="OpenMP threads (C++ backends cpp and cpp-simd)")
+    p.add_argument("--out", help="write the recording to this NIX file (.nix)")
     p.add_argument("--force", action="store_true", help="overwrite existing output")
-    p.add_argument("--figures", help="write PNG figures to this folder")
+    p.add_argument("--figures", help="write PNG figures (run_*.png) to this folder")
     p.add_argument("--json", help="write the summary table as JSON")
+    p.add_argument("--no-size-limit", dest="size_limit", action="store_false",
+                   help="run even when the estimated memory or time exceeds this machine's"
+                        " limits")
+    _add_verbosity(p)
+
+
+def _add_verbosity(p: argparse.ArgumentParser, top: bool = False) -> None:
+    """-q/--quiet and -v/--verbose, accepted before or after the sub-command."""
+    default = False if top else argparse.SUPPRESS
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="print only results and errors")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="also print Brian2's log messages and timings")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._version import __version__
+
     parser = argparse.ArgumentParser(prog="hhlif", description=(
         "Hodgkin-Huxley and LIF models in Brian2: run protocols, export Neo/NIX, analyse."))
+    parser.add_argument("--version", action="version", version=f"hhlif {__version__}")
+    _add_verbosity(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list models, protocols and backends")
 
@@ -101,24 +131,61 @@ def build_parser() -> argparse.ArgumentParser:
     for module, func in _EXTENSIONS:
         if importlib.util.find_spec(module) is not None:
             getattr(importlib.import_module(module), func)(sub)
+    for name, command in sub.choices.items():
+        if name != "run" and not any(a.dest == "quiet" for a in command._actions):
+            _add_verbosity(command)
     return parser
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``hhlif`` console script."""
+    """Entry point of the ``hhlif`` console script.
+
+    Exit status: 0 done, 2 bad input (one line on stderr), 1 a run that did not complete,
+    130 interrupted by Ctrl-C (nothing written or cached).
+    """
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
+        _set_verbosity(args)
         return int(args.func(args) if hasattr(args, "func") else _COMMANDS[args.command](args) or 0)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt as exc:
+        message = str(exc) or "interrupted; nothing was written or cached"
+        print(f"hhlif: {message}", file=sys.stderr)
+        return 130
+    except IncompleteRunError as exc:
+        print(f"hhlif: error: {exc}", file=sys.stderr)
+        return 1
     except _USER_ERRORS as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"hhlif: error: {message}", file=sys.stderr)
         return 2
+
+
+def _set_verbosity(args) -> None:
+    from . import running
+
+    quiet = bool(getattr(args, "quiet", False))
+    running.VERBOSE["messages"] = not quiet
+    if getattr(args, "verbose", False):
+        from brian2 import BrianLogger
+
+        BrianLogger.log_level_info()
+
+
+def _note(args, text: str) -> None:
+    """A progress or choice message on stderr (silenced by -q)."""
+    if not getattr(args, "quiet", False):
+        print(f"hhlif: {text}", file=sys.stderr, flush=True)
+
+
+def _wrote(args, path) -> None:
+    if not getattr(args, "quiet", False):
+        print(f"wrote {path}")
 
 
 # ----------------------------------------------------------------------------- commands
@@ -189,6 +256,7 @@ def _cmd_run(args) -> int:
 
 def run_protocol_from_args(protocol, argv=None, args=None) -> int:
     """Run a protocol (or a multi-model comparison object with ``run``) with CLI options."""
+    from .backends import get_backend
     from .running import run
 
     if args is None:
@@ -196,34 +264,59 @@ def run_protocol_from_args(protocol, argv=None, args=None) -> int:
                                          description="run this protocol script")
         _add_run_options(parser, with_model=False)
         args = parser.parse_args(argv)
+        _set_verbosity(args)
     if args.threads is not None and args.threads < 1:
         raise ParameterError(f"--threads={args.threads}: expected an integer >= 1")
-    if args.out:
-        from .files import check_output
-
-        check_output(args.out, args.force)  # fail before a long run, not after
+    check_run_outputs(protocol, args)  # every output checked before a long run, not after
+    backend = get_backend(args.backend)
+    if args.backend == "auto":
+        _note(args, f"backend auto: chose {backend.name!r}")
+    if args.threads is not None and backend.device == "runtime":
+        _note(args, f"warning: --threads={args.threads} applies to the C++ backends (cpp,"
+                    f" cpp-simd); ignored on {backend.name!r}")
     if hasattr(protocol, "execute"):  # comparison protocols (waveforms) do their own work
-        return protocol.execute(backend=args.backend, threads=args.threads, out=args.out,
+        return protocol.execute(backend=backend.name, threads=args.threads, out=args.out,
                                 force=args.force, figures=args.figures, json_path=args.json)
-    recording = run(protocol, backend=args.backend, threads=args.threads)
+    recording = run(protocol, backend=backend.name, threads=args.threads,
+                    size_limit=args.size_limit)
     print(recording.summary())
     table = condition_table(recording)
     print(format_table(table))
     if args.out:
-        path = recording.save(args.out, force=args.force)
-        print(f"wrote {path}")
+        _wrote(args, recording.save(args.out, force=args.force))
     if args.json:
         from .files import atomic_output
 
         atomic_output(args.json, lambda tmp: Path(tmp).write_text(json.dumps(table, indent=2)),
                       force=args.force)
-        print(f"wrote {args.json}")
+        _wrote(args, args.json)
     if args.figures:
         from .figures import recording_figures
 
         for path in recording_figures(recording, args.figures, force=args.force):
-            print(f"wrote {path}")
+            _wrote(args, path)
     return 0
+
+
+def check_run_outputs(protocol, args) -> None:
+    """Check ``--out``, ``--json`` and ``--figures`` (folder and file names) before running."""
+    from .files import check_folder, check_outputs
+
+    if args.out and Path(args.out).suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ParameterError(f"--out={args.out!r}: hhlif writes NIX files; expected a path"
+                             f" ending in {', '.join(OUTPUT_SUFFIXES)}")
+    outputs = [args.out, args.json]
+    if args.figures:
+        from .figures import figure_names
+
+        folder = Path(args.figures)
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(f"--figures={args.figures!r} is a file; expected a folder")
+        check_folder(folder, what=f"--figures={args.figures!r}")
+        if not hasattr(protocol, "execute"):
+            records_v = "v" in tuple(getattr(protocol, "record", ()))
+            outputs += [folder / name for name in figure_names(protocol.name, records_v)]
+    check_outputs(outputs, args.force)
 
 
 def condition_table(recording) -> list[dict]:
@@ -326,9 +419,10 @@ def _cmd_mi(args) -> int:
     from hhlif.analysis import information_recordings as ir
 
     if args.figures:
-        from .files import check_output
+        from .files import check_outputs
 
-        check_output(Path(args.figures) / "mi_extrapolation.png", args.force)
+        check_outputs([Path(args.figures) / "mi_extrapolation.png"], args.force,
+                      inputs=[args.file])
     result, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
                                   word_length=args.word_length, json_path=args.json,
                                   force=args.force, response=args.response,
@@ -341,14 +435,12 @@ def _cmd_mi(args) -> int:
 
         path = save_figure(plot_extrapolation(result), Path(args.figures) / "mi_extrapolation.png",
                            force=args.force)
-        print(f"wrote {path}")
+        _wrote(args, path)
     return 0
 
 
 _COMMANDS = {"list": _cmd_list, "run": _cmd_run, "info": _cmd_info, "analyze": _cmd_analyze,
              "compare": _cmd_compare, "mi": _cmd_mi}
-
-_ = (OutputExistsError, ProtocolScriptError)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

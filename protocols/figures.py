@@ -11,7 +11,28 @@ import numpy as np
 
 from .files import atomic_output
 
-__all__ = ["recording_figures", "save_figure"]
+__all__ = ["recording_figures", "figure_names", "save_figure", "unit_label"]
+
+#: Run figures carry a ``run_`` prefix so that ``hhlif run ... --figures figs/`` and
+#: ``hhlif analyze ... --figures figs/`` (``raster.png``, ...) can share a folder.
+PREFIX = "run_"
+
+
+def unit_label(unit: str) -> str:
+    """A unit as figures print it: ``'uA/cm**2'`` → ``'µA/cm²'`` (one spelling everywhere)."""
+    return (unit.replace("**2", "²").replace("^2", "²").replace("uA", "µA")
+            .replace("uF", "µF").replace("um", "µm"))
+
+
+def figure_names(protocol_name: str, records_voltage: bool) -> list[str]:
+    """The files :func:`recording_figures` writes for a run (known before it runs, so that
+    every output can be checked before any simulation)."""
+    names = [f"{PREFIX}raster.png"]
+    if records_voltage:
+        names.append(f"{PREFIX}traces.png")
+    if protocol_name in ("fi-curve", "sweep"):
+        names.append(f"{PREFIX}fi_curve.png")
+    return names
 
 
 def save_figure(fig, path, force: bool = False) -> Path:
@@ -26,7 +47,8 @@ def save_figure(fig, path, force: bool = False) -> Path:
 
 
 def recording_figures(recording, folder, force: bool = False) -> list[Path]:
-    """Write ``raster.png``, ``traces.png`` and, for f–I protocols, ``fi_curve.png``."""
+    """Write ``run_raster.png``, ``run_traces.png`` and, for f–I protocols,
+    ``run_fi_curve.png`` (see :func:`figure_names`)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -45,7 +67,7 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
            title=f"{recording.protocol}: {recording.model}, {pop.n_neurons} neurons"
                  + (f" (first {n_show} shown)" if n_show < pop.n_neurons else ""))
     fig.tight_layout()
-    written.append(save_figure(fig, folder / "raster.png", force))
+    written.append(save_figure(fig, folder / f"{PREFIX}raster.png", force))
     # traces with the stimulus underneath
     v = pop.signals.get("v")
     stim = pop.signals.get("I_input")
@@ -57,12 +79,12 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
             ax1.plot(v.times, v.values[:, k], lw=0.8, label=label)
             if stim is not None and neuron in stim.neurons:
                 ax2.plot(stim.times, stim.channel(neuron), lw=0.8)
-        ax1.set(ylabel=f"v ({v.unit})", title=f"{recording.model}: membrane potential")
+        ax1.set(ylabel=f"v ({unit_label(v.unit)})", title=f"{recording.model}: membrane potential")
         if len(v.neurons) > 1:
             ax1.legend(fontsize=7, loc="upper right")
-        ax2.set(xlabel="time (ms)", ylabel=f"I ({stim.unit if stim else ''})")
+        ax2.set(xlabel="time (ms)", ylabel=f"I ({unit_label(stim.unit) if stim else ''})")
         fig.tight_layout()
-        written.append(save_figure(fig, folder / "traces.png", force))
+        written.append(save_figure(fig, folder / f"{PREFIX}traces.png", force))
     if recording.protocol in ("fi-curve", "sweep"):
         from .cli import condition_table
 
@@ -72,12 +94,12 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
         ax.plot(amps, [r["rate_hz"] for r in rows], "o-")
         param = rows[0]["label"].split("=")[0] if rows and "=" in rows[0]["label"] else "amplitude"
         unit = rows[0]["label"].split("*", 1)[1] if rows and "*" in rows[0]["label"] else ""
-        ax.set(xlabel=f"{param} ({unit})", ylabel="firing rate (Hz)",
+        ax.set(xlabel=f"{param} ({unit_label(unit)})", ylabel="firing rate (Hz)",
                title=f"{recording.model}: f–I curve" if recording.protocol == "fi-curve"
                else f"{recording.model}: rate vs {param}")
         ax.grid(alpha=0.3)
         fig.tight_layout()
-        written.append(save_figure(fig, folder / "fi_curve.png", force))
+        written.append(save_figure(fig, folder / f"{PREFIX}fi_curve.png", force))
     return written
 
 

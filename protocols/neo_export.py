@@ -51,6 +51,9 @@ def to_neo(recording: Recording, packed: bool | None = None):
     block = neo.Block(name=f"hhlif {recording.protocol}",
                       hhlif_format=1, protocol=recording.protocol, model=recording.model,
                       provenance_json=json.dumps(recording.provenance, sort_keys=True))
+    if recording.simulated_ms is not None:
+        # the simulated time the run reached: readers refuse a file whose run stopped early
+        block.annotations["simulated_ms"] = float(recording.simulated_ms)
     t_start = recording.t_start * pq.ms
     t_stop = recording.t_stop * pq.ms
     pairs = sorted({(int(c), int(t)) for pop in recording.populations.values()
@@ -177,7 +180,9 @@ def from_neo(block) -> Recording:
     return Recording(populations=populations, t_start=t_start, t_stop=t_stop,
                      condition_labels=dict(sorted(condition_labels.items())),
                      protocol=str(ann.get("protocol")), model=str(ann.get("model")),
-                     provenance=provenance)
+                     provenance=provenance,
+                     simulated_ms=(float(_as_python(ann["simulated_ms"]))
+                                   if "simulated_ms" in ann else None))
 
 
 def write_nix(recording: Recording, path, *, force: bool = False, packed: bool | None = None) -> Path:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from hhlif.models.errors import IncompleteRunError
+
 __all__ = ["Signal", "PopulationData", "Recording"]
 
 
@@ -104,6 +106,12 @@ class Recording:
     provenance : dict
         Model (equations, parameters with units), protocol and its parameters, backend,
         dt, method, seed, versions of hhlif/brian2/numpy, wall times of build and run.
+    simulated_ms : float, optional
+        The simulated time the run actually reached (ms after ``t_start``); None for
+        recordings not made by a simulation.  A Recording whose simulation stopped before
+        ``t_stop`` cannot exist: construction raises
+        :class:`~hhlif.models.errors.IncompleteRunError`, so a truncated run is never
+        saved, cached or analysed.
     """
 
     populations: dict
@@ -113,6 +121,17 @@ class Recording:
     protocol: str
     model: str
     provenance: dict = field(default_factory=dict)
+    simulated_ms: float | None = None
+
+    def __post_init__(self):
+        if self.simulated_ms is None:
+            return
+        duration = float(self.t_stop) - float(self.t_start)
+        reached = float(self.simulated_ms)
+        if not np.isfinite(reached) or reached < duration - max(1e-9 * abs(duration), 1e-9):
+            raise IncompleteRunError(
+                f"the {self.protocol!r} run stopped at {reached:g} of {duration:g} ms; an"
+                f" incomplete run is not saved, cached or analysed")
 
     # convenience for the common single-population case
     @property
@@ -174,7 +193,7 @@ class Recording:
 
 def _diff(a: Recording, b: Recording) -> str | None:
     """First difference between two recordings, or None."""
-    for attr in ("t_start", "t_stop", "protocol", "model"):
+    for attr in ("t_start", "t_stop", "protocol", "model", "simulated_ms"):
         if getattr(a, attr) != getattr(b, attr):
             return attr
     if {int(k): v for k, v in a.condition_labels.items()} != \

@@ -116,7 +116,7 @@ class ReusableBuild:
         from brian2 import Network, SpikeMonitor, StateMonitor
         from brian2.devices.device import device
 
-        from .running import _record_indices, _structure_key, build_simulation
+        from .running import _record_indices, _structure_key, build_simulation, interruptible
 
         if self._context is not None:
             return self
@@ -147,10 +147,11 @@ class ReusableBuild:
                                          dt=protocol.record_dt, name=f"state_{name}")
                 monitors[name] = (spikes, state, rec_idx, variables)
                 objects += [m for m in (spikes, state) if m is not None]
-            Network(objects).run(protocol.duration, namespace={})
-            BUILD_LOG.append((self.backend.name, str(self._session.directory)))
-            t1 = time.perf_counter()
-            device.build(directory=str(self._session.directory), compile=True, run=False)
+            with interruptible(protocol):
+                Network(objects).run(protocol.duration, namespace={})
+                BUILD_LOG.append((self.backend.name, str(self._session.directory)))
+                t1 = time.perf_counter()
+                device.build(directory=str(self._session.directory), compile=True, run=False)
             self.compiles_ += 1
             self._compile_s = time.perf_counter() - t1
             self._setup_s = t1 - t0
@@ -191,14 +192,16 @@ class ReusableBuild:
         """
         from brian2.devices.device import device
 
-        from .running import _collect, _provenance
+        from .running import _collect, _provenance, interruptible
 
         if self._context is None:
             self.open()
         protocol = self._variant(variant)
         run_args = self._run_args(protocol)
         t0 = time.perf_counter()
-        device.run(directory=str(self._session.directory), with_output=False, run_args=run_args)
+        with interruptible(protocol):
+            device.run(directory=str(self._session.directory), with_output=False,
+                       run_args=run_args)
         t1 = time.perf_counter()
         self.runs_ += 1
         self._session.timers = dict(getattr(device, "timers", None) or {})

@@ -8,16 +8,19 @@ membrane potential) raises :class:`~hhlif.models.errors.DivergenceError`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import platform
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
 
-from hhlif.models.errors import DivergenceError, ParameterError
+from hhlif.models.errors import DivergenceError, IncompleteRunError, ParameterError, RunInterrupted
 from hhlif.models.units import display_unit
 
 from .backends import get_backend
@@ -25,7 +28,15 @@ from .protocol import Protocol
 from .recording import PopulationData, Recording, Signal
 from .stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
 
-__all__ = ["run", "build_simulation"]
+__all__ = ["run", "build_simulation", "interruptible", "estimate_size", "check_size"]
+
+#: Optimistic throughput (neuron-steps per second) of each backend, for the time estimate
+#: of :func:`check_size` (benchmarks/RESULTS.md measures 0.8 M (HH) to 1.8 G (LIF)).
+_FASTEST_STEPS_PER_S = {"runtime": 2e8, "cpp": 1e9, "cpp-simd": 2e9, "cuda": 5e9}
+#: Longest estimated run :func:`check_size` lets through without ``size_limit=False``.
+MAX_RUN_SECONDS = 24 * 3600.0
+#: Fraction of the machine's memory a run may use.
+MEMORY_FRACTION = 0.8
 
 #: Above this many neuron-steps a run reports its progress.
 PROGRESS_THRESHOLD = 2e8
@@ -154,7 +165,8 @@ def _structure_key(protocol: Protocol, backend_name: str, threads) -> str:
 
 
 def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None,
-        progress: bool | None = None, generate_only: bool = False) -> Recording | None:
+        progress: bool | None = None, generate_only: bool = False,
+        size_limit: bool = True) -> Recording | None:
     """Run ``protocol`` and return its :class:`Recording`.
 
     Parameters
@@ -169,6 +181,9 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     generate_only : bool
         Standalone backends: generate the code without compiling or running it (returns
         None); used to check CUDA code generation on machines without a GPU.
+    size_limit : bool
+        Refuse, before building, a run whose estimated memory or time exceeds this
+        machine's limits (see :func:`check_size`); False runs it anyway.
 
     Raises
     ------
@@ -193,9 +208,12 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     be = get_backend(backend)
     if not generate_only:
         be.check()
+    if size_limit:
+        check_size(protocol, be.name)
     steps = float(protocol.duration / protocol.integration_dt)
     units_total = protocol.n_neurons * protocol.neuron_model.units_per_neuron
-    show = progress if progress is not None else units_total * steps > PROGRESS_THRESHOLD
+    show = progress if progress is not None else \
+        VERBOSE["messages"] and units_total * steps > PROGRESS_THRESHOLD
     key = _structure_key(protocol, be.name, threads)
     wall0 = time.perf_counter()
     with be.session(key, threads=threads, generate_only=generate_only) as session:
@@ -222,10 +240,13 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
         net = Network(objects)
         build0 = time.perf_counter()
         report = "text" if show else None
-        net.run(protocol.duration, namespace={}, report=report,
-                report_period=10 * second)
-        run0 = time.perf_counter()
-        session.build()
+        with interruptible(protocol):
+            net.run(protocol.duration, namespace={}, report=report,
+                    report_period=10 * second)
+            run0 = time.perf_counter()
+            if session.directory is not None and not generate_only:
+                _say(f"compiling and running {be.name} build in {session.directory}")
+            session.build()
         run1 = time.perf_counter()
         if generate_only:
             return None
@@ -235,6 +256,175 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
                                          build=run0 - build0, run=run1 - run0,
                                          wall=wall1 - wall0, populations=populations))
     return result
+
+
+#: Messages such as "compiling ..." go to stderr unless this is False (``hhlif -q``).
+VERBOSE = {"messages": True}
+
+
+def _say(text: str) -> None:
+    if VERBOSE["messages"]:
+        print(f"hhlif: {text}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def interruptible(protocol: Protocol):
+    """Turn Ctrl-C (SIGINT) during a build or run into :class:`RunInterrupted`.
+
+    Brian2's own handler turns the first SIGINT into an early stop, after which the run
+    returns normally with truncated results.  Inside this block a SIGINT instead stops the
+    simulation at the end of the current step (runtime) or lets the standalone binary stop,
+    and then raises :class:`~hhlif.models.errors.RunInterrupted`, so no Recording of the
+    partial run is ever made.  A second SIGINT raises at once.  Outside the main thread
+    (where signals cannot be handled) the block does nothing; the completeness check in
+    :func:`_collect` still refuses a truncated run.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    from brian2 import Network
+
+    state = {"interrupted": False}
+
+    def handler(signum, frame):
+        first = not state["interrupted"]
+        state["interrupted"] = True
+        if first and Network._globally_running:
+            Network._globally_stopped = True  # runtime: stop cleanly at the end of this step
+            _signal_children(signal.SIGINT)  # standalone: the binary stops the same way
+            return
+        raise RunInterrupted(_interrupted_message(protocol))
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    except RunInterrupted:
+        raise
+    except Exception as exc:
+        if state["interrupted"]:  # e.g. the compiler killed by the same Ctrl-C
+            raise RunInterrupted(_interrupted_message(protocol)) from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        Network._globally_stopped = False
+    if state["interrupted"]:
+        raise RunInterrupted(_interrupted_message(protocol))
+
+
+def _signal_children(signum) -> None:
+    """Send ``signum`` to this process's child processes (the standalone binary), which a
+    Ctrl-C in a terminal reaches anyway but a ``kill -INT`` of this process does not."""
+    import os
+
+    me = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            if ppid == me:
+                os.kill(int(entry), signum)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
+def _interrupted_message(protocol) -> str:
+    from hhlif.models.units import format_quantity
+
+    return (f"interrupted: the {protocol.name!r} run was stopped before its"
+            f" {format_quantity(protocol.duration)}; nothing was written or cached")
+
+
+def estimate_size(protocol: Protocol) -> dict:
+    """Lower bounds of what a run needs, from the protocol's sizes alone (nothing built).
+
+    Returns
+    -------
+    dict
+        ``neurons`` (model neurons), ``neuron_steps``, ``state_bytes`` (state variables and
+        parameters, 8 bytes each), ``record_bytes`` (recorded samples, held by the monitor
+        and again by the Recording), ``stimulus_bytes`` (per-neuron noise tables) and
+        ``bytes`` (their sum).
+    """
+    model = protocol.neuron_model
+    units = int(protocol.n_neurons) * int(model.units_per_neuron)
+    steps = float(protocol.duration / protocol.integration_dt)
+    # one value per declared variable (a ':' per equation line) and per parameter
+    per_neuron = max(str(model.equations).count(":"), 1) + len(model.parameters)
+    state = 8.0 * units * per_neuron
+    record = 0.0
+    if protocol.record:
+        n_rec = len(_record_indices(protocol, int(protocol.n_neurons),
+                                    (np.arange(int(protocol.n_neurons)) % int(protocol.trials),
+                                     np.arange(int(protocol.n_neurons)) // int(protocol.trials))))
+        samples = float(protocol.duration / protocol.record_dt)
+        record = 2 * 8.0 * len(protocol.record) * n_rec * samples
+    stimulus = 0.0
+    if float(protocol.intrinsic_noise) > 0:
+        sample_dt = min(float(protocol.intrinsic_tau) / 10, 1e-4)
+        stimulus = 8.0 * int(protocol.n_neurons) * float(protocol.duration) / sample_dt
+    return {"neurons": units, "neuron_steps": units * steps, "state_bytes": state,
+            "record_bytes": record, "stimulus_bytes": stimulus,
+            "bytes": state + record + stimulus}
+
+
+def _memory_limit() -> float:
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 16 * 2**30
+    return MEMORY_FRACTION * float(total)
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000.0
+    return f"{n:.3g} EB"
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.3g} h" if seconds >= 3600 else f"{seconds:.3g} s"
+
+
+def check_size(protocol: Protocol, backend: str = "cpp") -> dict:
+    """Refuse a run that cannot fit, before anything is built.
+
+    The estimate (:func:`estimate_size`) is compared with :data:`MEMORY_FRACTION` of this
+    machine's memory and with :data:`MAX_RUN_SECONDS` at an optimistic throughput of the
+    backend; the error names the sizes, the estimate and the limit.  ``run(...,
+    size_limit=False)`` (``--no-size-limit``) skips the check.
+    """
+    est = estimate_size(protocol)
+    limit = _memory_limit()
+    rate = _FASTEST_STEPS_PER_S.get(backend, 1e9)
+    seconds = est["neuron_steps"] / rate
+    sizes = (f"{est['neurons']:.3g} model neurons x {protocol.duration} at"
+             f" dt={protocol.integration_dt} (trials={protocol.trials},"
+             f" {protocol.n_neurons // max(int(protocol.trials), 1)} conditions/copies)")
+    if est["bytes"] > limit:
+        parts = ", ".join(f"{k.split('_')[0]} {_bytes(v)}" for k, v in est.items()
+                          if k.endswith("_bytes") and v)
+        raise ParameterError(
+            f"protocol size: {sizes} needs at least {_bytes(est['bytes'])} of memory ({parts});"
+            f" the limit is {_bytes(limit)} ({MEMORY_FRACTION:.0%} of this machine's memory):"
+            f" reduce trials, conditions, duration or recorded variables, or pass"
+            f" --no-size-limit (size_limit=False)")
+    if seconds > MAX_RUN_SECONDS:
+        raise ParameterError(
+            f"protocol size: {sizes} is {est['neuron_steps']:.3g} neuron-steps, at least"
+            f" {_hours(seconds)} on {backend!r} (at {rate:.0e} neuron-steps/s); the limit is"
+            f" {_hours(MAX_RUN_SECONDS)}: reduce the sizes or pass --no-size-limit"
+            f" (size_limit=False)")
+    return est
 
 
 def _divergence_hint(model, protocol) -> str:
@@ -251,7 +441,22 @@ def _divergence_hint(model, protocol) -> str:
 
 
 def _collect(protocol, populations, monitors, labels) -> Recording:
+    """The one place a Recording is made from Brian2's monitors (run and ReusableBuild).
+
+    The simulated time comes from the fraction of the last run that Brian2's device
+    completed (the runtime loop and the standalone binary's ``last_run_info.txt`` alike);
+    a run that stopped early makes no Recording (:class:`Recording` refuses it with
+    :class:`~hhlif.models.errors.IncompleteRunError`).
+    """
     from brian2 import ms
+    from brian2.devices.device import get_device
+
+    duration_ms = float(protocol.duration / ms)
+    fraction = getattr(get_device(), "_last_run_completed_fraction", None)
+    if fraction is None:
+        raise IncompleteRunError(f"the {protocol.name!r} run did not report how far it got;"
+                                 f" its results are not used")
+    simulated_ms = duration_ms * float(fraction)
 
     pops = {}
     voltage = protocol.neuron_model.voltage
@@ -287,9 +492,10 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
             spike_times=np.asarray(spikes.t_[:], dtype=float) * 1000.0,
             trial=np.asarray(trial, dtype=np.int64), condition=np.asarray(condition, dtype=np.int64),
             signals=signals)
-    return Recording(populations=pops, t_start=0.0, t_stop=float(protocol.duration / ms),
+    return Recording(populations=pops, t_start=0.0, t_stop=duration_ms,
                      condition_labels=protocol.condition_labels(), protocol=protocol.name,
-                     model=protocol.neuron_model.name, provenance={})
+                     model=protocol.neuron_model.name, provenance={},
+                     simulated_ms=float(simulated_ms))
 
 
 def _provenance(protocol, backend, threads, session, *, build, run, wall, populations) -> dict:

@@ -44,6 +44,14 @@ def load_protocol_script(path) -> Protocol:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:
+        if hasattr(module, "protocol") or hasattr(module, "make_protocol"):
+            pass  # the script ran its own __main__ block after defining a protocol
+        else:
+            raise ProtocolScriptError(
+                f"protocol script {str(path)!r} called sys.exit({exc.code!r}) before defining"
+                f" a protocol; expected a variable 'protocol' or a function"
+                f" 'make_protocol()'") from None
     except Exception as exc:
         raise ProtocolScriptError(
             f"protocol script {str(path)!r} failed to import: {type(exc).__name__}: {exc}") from exc

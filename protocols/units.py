@@ -49,10 +49,15 @@ def _evaluate(node, name, text):
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         left = _evaluate(node.left, name, text)
         right = _evaluate(node.right, name, text)
+        _check_operands(type(node.op), left, right, name, text)
         try:
-            return _OPS[type(node.op)](left, right)
+            value = _OPS[type(node.op)](left, right)
         except Exception as exc:  # dimension mismatch in '+' and the like
             raise ParameterError(f"parameter {name!r}={text!r}: {exc}") from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_MAGNITUDE:
+            raise ParameterError(f"parameter {name!r}={text!r}: the value is larger than"
+                                 f" {MAX_MAGNITUDE:.0e}; expected a physical quantity")
+        return value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
             and node.func.id in _RANGES and not node.keywords:
         return _range(node.func.id, [_evaluate(a, name, text) for a in node.args], name, text)
@@ -71,6 +76,41 @@ class _Bare(Exception):
     pass
 
 
+#: Largest magnitude an integer expression may reach (beyond a float's range nothing
+#: physical remains, and ``2**2**40`` would otherwise run for hours).
+MAX_MAGNITUDE = 10**308
+#: Longest text a value may have.
+MAX_TEXT = 10_000
+
+
+def _check_operands(op, left, right, name, text):
+    """Refuse, before computing it, an operation that would take unbounded time or memory."""
+    import numpy as np
+
+    if op is ast.Pow:
+        base = np.asarray(left, dtype=float) if not isinstance(left, list) else None
+        power = np.asarray(right, dtype=float) if not isinstance(right, list) else None
+        if base is not None and power is not None and base.ndim == 0 and power.ndim == 0:
+            b, e = abs(float(base)), float(power)
+            if b > 1 and abs(e) * math.log10(b) > 308:
+                raise ParameterError(f"parameter {name!r}={text!r}: exponent {e:g} is too large"
+                                     f" (the value would exceed 1e308); expected a physical"
+                                     f" quantity")
+    if op is ast.Mult and (isinstance(left, list) or isinstance(right, list)):
+        other = right if isinstance(left, list) else left
+        if not isinstance(other, Quantity) and not isinstance(other, Unit):
+            raise ParameterError(f"parameter {name!r}={text!r}: a list times a number repeats"
+                                 f" the list; expected units after a list, e.g."
+                                 f" [1, 2]*uA/cm**2")
+
+
+#: Spellings users try that Brian2 does not know.
+_UNIT_HINTS = {"s": " (Brian2 writes seconds as 'second', or use 'ms')",
+               "sec": " (Brian2 writes seconds as 'second')",
+               "msec": " (Brian2 writes milliseconds as 'ms')",
+               "uS": " (Brian2 writes microsiemens as 'usiemens')",
+               "mho": " (use 'siemens')",
+               "µA": " (write 'uA')", "µF": " (write 'uF')", "µm": " (write 'um')"}
 _RANGES = {"linspace": 3, "arange": 3}
 #: Most values a range may produce (a sweep runs each as a neuron).
 MAX_RANGE = 100_000
@@ -144,6 +184,9 @@ def parse_value(text: str, name: str = "value"):
     if not isinstance(text, str):
         return text
     stripped = text.strip()
+    if len(stripped) > MAX_TEXT:
+        raise ParameterError(f"parameter {name!r}: a value of {len(stripped)} characters;"
+                             f" expected at most {MAX_TEXT}")
     if not stripped:
         raise ParameterError(f"parameter {name!r}: empty value; expected e.g. '10*uA/cm**2'")
     if _top_level_comma(stripped) and not stripped.startswith(("[", "(")):
@@ -162,9 +205,10 @@ def parse_value(text: str, name: str = "value"):
     except _Bare as bare:
         if isinstance(tree.body, ast.Name):
             return stripped  # a plain word such as 'all' or 'sine'
+        hint = _UNIT_HINTS.get(bare.args[0], "")
         raise ParameterError(
-            f"parameter {name!r}={text!r}: unknown unit {bare.args[0]!r}; expected Brian2 unit"
-            f" names such as mV, ms, uA, cm, mS, uF, Hz") from None
+            f"parameter {name!r}={text!r}: unknown unit {bare.args[0]!r}{hint}; expected Brian2"
+            f" unit names such as mV, ms, second, uA, cm, mS, uF, Hz") from None
     if isinstance(value, float) and math.isnan(value):
         raise ParameterError(f"parameter {name!r}={text!r}: NaN is not a valid value")
     return value

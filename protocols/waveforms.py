@@ -141,9 +141,10 @@ class WaveformComparison:
         (condition labels = waveform names)."""
         from .running import run
 
-        populations, provenance = {}, {}
+        populations, provenance, simulated = {}, {}, []
         for model in (REFERENCE,) + tuple(self.candidates):
             rec = run(self.protocol(model), backend=backend, threads=threads)
+            simulated.append(rec.simulated_ms)
             pop = rec.main
             pop.name = model
             populations[model] = pop
@@ -152,7 +153,9 @@ class WaveformComparison:
         return Recording(populations=populations, t_start=0.0,
                          t_stop=float(self.duration / ms), condition_labels=labels,
                          protocol="waveforms", model=" vs ".join(populations),
-                         provenance={"runs": provenance, "settings": _jsonable(self.settings)})
+                         provenance={"runs": provenance, "settings": _jsonable(self.settings)},
+                         simulated_ms=min(float(self.duration / ms), *(
+                             r for r in simulated if r is not None)))
 
     def table(self, recording: Recording) -> list[dict]:
         """Per waveform, chain neuron and candidate (see :func:`waveform_table`)."""
@@ -165,11 +168,11 @@ class WaveformComparison:
                 json_path=None) -> int:
         """Run, print the table, write NIX (``out``), JSON and Fig. 3-style figures."""
         from .cli import format_table
-        from .files import atomic_output, check_output
+        from .files import atomic_output, check_folder, check_outputs
 
-        for path in (out, json_path):
-            if path:
-                check_output(path, force)
+        check_outputs([out, json_path], force)
+        if figures:
+            check_folder(figures)
         recording = self.run(backend=backend, threads=threads)
         rows = self.table(recording)
         for name, pop in recording.populations.items():

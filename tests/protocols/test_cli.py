@@ -30,7 +30,7 @@ def test_run_step_writes_nix_that_plain_neo_reads(tmp_path, capsys):
     code, out, err = _run(["run", "step", "--model", "hh", "--set", "amplitude=10*uA/cm**2",
                            "--out", str(out_file), "--figures", str(tmp_path / "figs")], capsys)
     assert code == 0, err
-    assert out_file.is_file() and (tmp_path / "figs" / "traces.png").is_file()
+    assert out_file.is_file() and (tmp_path / "figs" / "run_traces.png").is_file()
     import neo
     from neo.io import NixIO
 
@@ -169,10 +169,16 @@ def test_equivalence_command_prints_ratios_and_resumes_from_its_cache(tmp_path, 
     # the JSON is not overwritten without --force; with it, every simulation is cached
     code, _, err = _run(args, capsys)
     assert code == 2 and "--force" in err
+    # --force replaces the outputs and keeps the cache; --recompute ignores the cache
     code, out, err = _run(args + ["--force"], capsys)
     assert code == 0, err
     again = json.loads((tmp_path / "eq.json").read_text())["stats"]
-    assert again["provenance"]["sweep"]["computed"] == computed   # --force recomputes
+    assert again["provenance"]["sweep"]["computed"] == 0
+    assert again["points"] == stats["points"]
+    code, out, err = _run(args + ["--force", "--recompute"], capsys)
+    assert code == 0, err
+    again = json.loads((tmp_path / "eq.json").read_text())["stats"]
+    assert again["provenance"]["sweep"]["computed"] == computed   # --recompute recomputes
     assert again["points"] == stats["points"]                     # same seeds, same numbers
     # a new output without --force: every simulation comes from the sweep cache
     renamed = {str(tmp_path / "eq.json"): str(tmp_path / "eq2.json"),
