@@ -30,6 +30,10 @@ def leaky_integrate_and_fire(*, method: str = "exponential_euler", dt=0.01 * ms)
     ``V_th`` −50 mV, ``V_reset`` −65 mV, ``t_ref`` 2 ms.  Integration: the
     linear equation solved exactly over each step with the input held constant: Brian2's
     ``exponential_euler``, which for a linear equation is exact for piecewise-constant input).
+
+    Values are checked on every path (:meth:`NeuronModel.check_physical`): ``V_reset`` below
+    ``V_th``, ``C_m`` and ``g_L`` > 0, ``t_ref`` >= 0; a step above τ/10 warns
+    (:meth:`NeuronModel.check_time_step`, called by ``build``).
     """
     params = dict(C_m=1 * uF / cm**2, g_L=0.1 * mS / cm**2, E_L=-65 * mV, V_th=-50 * mV,
                   V_reset=-65 * mV, t_ref=2 * ms)
@@ -45,6 +49,8 @@ def leaky_integrate_and_fire(*, method: str = "exponential_euler", dt=0.01 * ms)
         method=method,
         dt=dt,
         references="Lapicque (1907); Gerstner et al. (2014) Neuronal Dynamics, ch. 1",
+        orderings=(("V_reset", "V_th", "the reset potential must lie below the threshold"),),
+        time_constant=("C_m", "g_L"),
     )
 
 

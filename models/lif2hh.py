@@ -117,7 +117,8 @@ class CircuitModel(NeuronModel):
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
             raise ParameterError(f"n={n!r}: expected a positive integer number of neurons")
         n = int(n)
-        params = self.check_parameter_values(parameters or {}, n)
+        params = self.check_parameter_values(parameters or {}, n, entries="neurons")
+        self.check_time_step(dt, params)
         namespace = dict(namespace or {})
         method = method or self.method
         dt = dt if dt is not None else self.dt
@@ -365,6 +366,7 @@ def s_lif2hh(*, method: str = "euler", dt=1 * ms) -> CircuitModel:
     """
     params = dict(C_m=1 * uF / cm**2, g_L=0.1 * mS / cm**2, U_rest=0 * mV, V_th=70 * mV,
                   g_sum=1 * mS / cm**2, g_feedback=0 * mS / cm**2)
+    why = "all four units are reset to U_rest, which must lie below the threshold"
     rule = "v > V_th and {a} > V_th and {b} > V_th and {c} > V_th"
     return CircuitModel(
         name="s-lif2hh",
@@ -389,6 +391,7 @@ def s_lif2hh(*, method: str = "euler", dt=1 * ms) -> CircuitModel:
         unit_threshold=rule.format(a="v_s1", b="v_s2", c="v_out"),
         unit_reset="v = U_rest",
         unit_order=-1,
+        orderings=(("U_rest", "V_th", why),),
     )
 
 

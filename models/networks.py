@@ -91,9 +91,8 @@ class Network:
         object.__setattr__(self, "tau_syn", check_quantity("tau_syn", self.tau_syn, ms,
                                                            positive=True, context="network parameter"))
         object.__setattr__(self, "delay", check_quantity("delay", self.delay, ms,
+                                                         nonnegative=True,
                                                          context="network parameter"))
-        if float(self.delay) < 0:
-            raise ParameterError(f"network parameter 'delay'={self.delay!r}: expected >= 0")
         if isinstance(self.seed, bool) or int(self.seed) != self.seed or self.seed < 0:
             raise ParameterError(f"network parameter 'seed'={self.seed!r}: expected an integer >= 0")
         if self.model is not None and not isinstance(self.model, str):
@@ -480,10 +479,8 @@ class RandomEI(Network):
             raise ParameterError(f"network parameter 'g'={self.g!r}: expected a number >= 0")
         for key, ref in (("weight_e", CURRENT), ("drive_weight", CURRENT), ("drive_rate", Hz)):
             object.__setattr__(self, key, check_quantity(key, getattr(self, key), ref,
+                                                         nonnegative=key == "drive_rate",
                                                          context="network parameter"))
-        if float(self.drive_rate) < 0:
-            raise ParameterError(f"network parameter 'drive_rate'={self.drive_rate!r}:"
-                                 f" expected >= 0")
 
     @property
     def n_neurons(self):

@@ -10,10 +10,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from brian2 import (Hz, Quantity, amp, cm, farad, get_dimensions, get_unit, meter, mS, ms,
-                    mV, nA, second, siemens, uA, uF, volt)
+from brian2 import (Hz, Quantity, amp, cm, coulomb, farad, get_dimensions, get_unit, joule, kelvin,
+                    kilogram, meter, mole, mS, ms, mV, nA, ohm, pascal, second, siemens, uA, uF,
+                    volt, watt)
+from brian2.units.allunits import henry, newton, tesla, weber
+from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 
-__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "uniform_value"]
+__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "uniform_value",
+           "format_dimensions", "describe_dimensions", "format_value"]
 
 # dimensions -> (display unit, display string, declaration string)
 _PREFERRED = [
@@ -34,8 +38,138 @@ def _lookup(value):
             return unit, text, decl
     if dims.is_dimensionless:
         return None, "1", "1"
-    unit = get_unit(dims)
-    return unit, repr(unit), repr(unit)
+    text, unit = _spell(dims)
+    return unit, text, repr(get_unit(dims))
+
+
+#: (display unit, kind) for the dimensions hhlif messages name; every other dimension is
+#: shown by :func:`format_dimensions` alone.
+_KINDS = [
+    (volt, "a voltage"),
+    (second, "a time"),
+    (amp / meter**2, "a current density"),
+    (siemens / meter**2, "a conductance density"),
+    (farad / meter**2, "a capacitance density"),
+    (Hz, "a frequency"),
+    (amp, "a current"),
+]
+
+#: Named units tried (alone, then per cm² or times cm²) before ratios and products of the
+#: display units, then the rarer named units; otherwise a dimension is spelled out in SI
+#: base units.
+_NAMED = [("volt", volt), ("amp", amp), ("second", second), ("siemens", siemens),
+          ("farad", farad), ("ohm", ohm), ("coulomb", coulomb), ("hertz", Hz),
+          ("meter", meter), ("kilogram", kilogram), ("mole", mole), ("kelvin", kelvin)]
+_RARE = [("joule", joule), ("watt", watt), ("newton", newton), ("henry", henry),
+         ("tesla", tesla), ("weber", weber), ("pascal", pascal)]
+_BASE = (("meter", "m"), ("kilogram", "kg"), ("second", "s"), ("amp", "A"),
+         ("kelvin", "K"), ("mole", "mol"), ("candela", "cd"))
+
+
+def _dims(value):
+    """Brian2 dimensions of a quantity, a unit or a Dimension object (plain numbers:
+    dimensionless)."""
+    if isinstance(value, Dimension):
+        return value
+    try:
+        return get_dimensions(value)
+    except (TypeError, ValueError):
+        return DIMENSIONLESS
+
+
+def _spell(dims):
+    """(text, unit) for non-dimensionless ``dims``: the unit expression and its value."""
+    for base, unit, text, _ in _PREFERRED:
+        if get_dimensions(base) == dims:
+            return text, unit
+    for text, unit in _NAMED:
+        if get_dimensions(unit) == dims:
+            return text, unit
+    for text, unit in _NAMED:
+        if get_dimensions(unit / meter**2) == dims:
+            return f"{text}/cm**2", unit / cm**2
+        if get_dimensions(unit * meter**2) == dims:
+            return f"{text}*cm**2", unit * cm**2
+    for _, a, a_text, _ in _PREFERRED:
+        for _, b, b_text, _ in _PREFERRED:
+            if a_text != b_text and get_dimensions(a / b) == dims:
+                return (f"{a_text}/({b_text})" if "/" in b_text else f"{a_text}/{b_text}"), a / b
+            if a_text < b_text and get_dimensions(a * b) == dims:
+                return f"{a_text}*{b_text}", a * b
+    for text, unit in _RARE:
+        if get_dimensions(unit) == dims:
+            return text, unit
+    up, down = [], []
+    for name, symbol in _BASE:
+        power = float(dims.get_dimension(symbol))
+        if power == 0:
+            continue
+        p = abs(int(power)) if power == int(power) else abs(power)
+        (up if power > 0 else down).append(name if p == 1 else f"{name}**{p}")
+    num = "*".join(up) or "1"
+    text = num if not down else f"{num}/{down[0] if len(down) == 1 else '(' + '*'.join(down) + ')'}"
+    return text, Quantity(1.0, dim=dims)
+
+
+def format_dimensions(dim) -> str:
+    """The unit in which a user writes a quantity of dimensions ``dim``.
+
+    Parameters
+    ----------
+    dim : brian2 Dimension, Quantity or Unit
+        The dimensions (a quantity stands for its dimensions).
+
+    Returns
+    -------
+    str
+        A unit expression that :func:`hhlif.protocols.units.parse_value` reads:
+        ``'mV'``, ``'ms'``, ``'uA/cm**2'``, ``'mS/cm**2'``, ``'uF/cm**2'``, ``'Hz'``, ``'nA'``
+        for the dimensions of the models; then a named unit (``'ohm'``), a unit per or
+        times area (``'ohm*cm**2'``), a ratio or product of display units (``'mV/ms'``),
+        a rarer named unit (``'joule'``); else the SI base units
+        (``'meter**3*kilogram/second'``).  ``'1'`` when dimensionless.  Never Brian2's
+        ``m^2 kg s^-3 A^-1`` form.
+
+    Examples
+    --------
+    >>> from brian2 import amp, meter, mV, ms
+    >>> format_dimensions((amp / meter**2).dim)
+    'uA/cm**2'
+    >>> format_dimensions(mV / ms)
+    'mV/ms'
+    """
+    dims = _dims(dim)
+    return "1" if dims.is_dimensionless else _spell(dims)[0]
+
+
+def describe_dimensions(dim) -> str:
+    """What a quantity of dimensions ``dim`` is, for messages: ``'a voltage'``,
+    ``'a current density'``, ``'a time'``, ... ; ``'a plain number'`` when dimensionless;
+    else ``'a quantity in <unit>'`` (:func:`format_dimensions`)."""
+    dims = _dims(dim)
+    if dims.is_dimensionless:
+        return "a plain number"
+    for base, kind in _KINDS:
+        if get_dimensions(base) == dims:
+            return kind
+    return f"a quantity in {format_dimensions(dims)}"
+
+
+def format_value(value) -> str:
+    """A user's value as they would write it, for messages: quantities by
+    :func:`format_quantity` (``'-40*mV'``, ``'[1*uF/cm**2, 0*uF/cm**2]'``), strings and
+    other objects by ``repr``."""
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        if isinstance(value, (list, tuple)):
+            value = Quantity(value)
+        if isinstance(value, Quantity) or isinstance(value, (int, float, np.number, np.ndarray)):
+            if not isinstance(value, bool):
+                return format_quantity(value)
+    except Exception:  # noqa: BLE001 - anything unusual is shown by repr
+        pass
+    return repr(value)
 
 
 def display_unit(value):
