@@ -3,7 +3,8 @@
 Contents
 --------
 spike_data
-    SpikeData, load_spikes, unpack_spiketrains: one flat representation of any recording.
+    SpikeData, load_spikes, unpack_spiketrains: one flat representation of any recording;
+    read_neo_file: the Blocks of a file, read only with readers that never run its code.
 spike_statistics
     Rates, ISI statistics (CV, CV2, LV), Fano factor, PSTH and population rate,
     correlations, distances, synchrony, summarize.
@@ -26,7 +27,7 @@ equivalence
 readout
     LinearReadout (ridge / logistic) and readout_accuracy (stratified cross-validation).
 """
-from .spike_data import SpikeData, load_spikes, unpack_spiketrains
+from .spike_data import SpikeData, load_spikes, read_neo_file, unpack_spiketrains
 from .spike_statistics import (
     CorrelationMatrix, FanoFactors, IsiStatistics, SpikeSummary, correlation_matrix,
     cross_correlogram, fano_factors, firing_rates, instantaneous_rate, interspike_intervals,
@@ -47,7 +48,7 @@ from .readout import LinearReadout, ReadoutResult, readout_accuracy, response_fe
 
 __all__ = [
     # spike_data
-    "SpikeData", "load_spikes", "unpack_spiketrains",
+    "SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains",
     # spike_statistics
     "CorrelationMatrix", "FanoFactors", "IsiStatistics", "SpikeSummary", "correlation_matrix",
     "cross_correlogram", "fano_factors", "firing_rates", "instantaneous_rate",

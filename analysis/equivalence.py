@@ -559,7 +559,7 @@ def plot_equivalence(result: EquivalenceResult, ax=None, xlabel: str = "candidat
     if ax is None:
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=(6.5, 4.2))
+        fig = Figure(figsize=(6.5, 4.2), layout="constrained")
         ax = fig.add_subplot(1, 1, 1)
     else:
         fig = ax.figure
@@ -587,13 +587,13 @@ def plot_equivalence(result: EquivalenceResult, ax=None, xlabel: str = "candidat
     if np.isfinite(lo):
         ax.axvspan(lo, hi if np.isfinite(hi) else n.max(), color="k", alpha=0.08, lw=0,
                    label=f"{100 * result.confidence:g}% CI")
-    if n.size and n.max() / max(n.min(), 1) > 8:
-        from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
+    from .plots import integer_ticks, plain_log_ticks
 
+    if n.size and n.max() / max(n.min(), 1) > 8:
         ax.set_xscale("log")
-        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))  # 1 2 5 10 20 ...
-        ax.xaxis.set_major_formatter(ScalarFormatter())   # 10, 100 rather than 10^1, 10^2
-        ax.xaxis.set_minor_formatter(NullFormatter())     # no crowded 2x10^1 3x10^1 ...
+        plain_log_ticks(ax.xaxis, subs=(1.0, 2.0, 5.0))  # 1 2 5 10 20 ..., not 10^1
+    else:
+        integer_ticks(ax.xaxis)                          # a network size is a whole number
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or result.metric)
     ax.legend(fontsize=8, loc="best")

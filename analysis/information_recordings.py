@@ -30,15 +30,14 @@ from __future__ import annotations
 import json
 import math
 import os
-import pathlib
 import re
-import tempfile
 from typing import Any
 
 import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError
+from .io import atomic_output, check_output
 from .information import (MI_METHODS, DirectMethodResult, InformationResult, direct_method,
                           mutual_information)
 from .spike_data import SpikeData, load_spikes
@@ -410,21 +409,6 @@ def _format(result: InformationResult | DirectMethodResult, path: str) -> str:
     return "\n".join(lines)
 
 
-def _write_json_atomic(payload: dict, path: pathlib.Path, force: bool) -> None:
-    if path.exists() and not force:
-        raise FileExistsError(f"json_path={str(path)!r} exists; pass force=True (--force) to "
-                              "overwrite it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(payload, fh, indent=2)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any = "2*ms",
                word_length: int = 8, json_path: str | os.PathLike | None = None,
                force: bool = False, n_bootstrap: int = 100, seed: int | None = 0,
@@ -460,21 +444,31 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
 
     Raises
     ------
-    FileExistsError
-        ``json_path`` exists and ``force`` is false (checked before computing).
+    OutputExistsError
+        (a ``FileExistsError``) ``json_path`` exists and ``force`` is false.
+    ValueError
+        ``json_path`` is the recording itself.
+    PermissionError, NotADirectoryError, IsADirectoryError
+        The folder of ``json_path`` cannot be created or written, or it is a folder.
     AnalysisInputError
-        See :func:`information_from_recording`.
+        A bad ``bin_size``, ``word_length`` or ``window``, an unreadable or refused file
+        (a pickle raises :class:`~hhlif.analysis.errors.UnsafeFileError`), or see
+        :func:`information_from_recording`.
+
+    The arguments and ``json_path`` are checked before the file is read; the JSON is
+    written by :func:`hhlif.analysis.io.atomic_output`.
 
     Examples
     --------
     >>> parse_quantity("2*ms").rescale("s").magnitude.item()
     0.002
     """
-    out = None if json_path is None else pathlib.Path(json_path)
-    if out is not None and out.exists() and not force:
-        raise FileExistsError(f"json_path={str(out)!r} exists; pass force=True (--force) to "
-                              "overwrite it")
     dt = parse_quantity(bin_size, "bin_size")
+    _check_bin(dt, bin_size)
+    if isinstance(word_length, bool) or not isinstance(word_length, (int, np.integer)) \
+            or int(word_length) < 1:
+        raise AnalysisInputError(f"word_length={word_length!r}: expected an integer >= 1")
+    window_text = window
     if isinstance(window, str):
         parts = [p for p in window.split(",") if p.strip()]
         if len(parts) != 2:
@@ -482,12 +476,42 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
                                      f" '20*ms,120*ms'")
         window = (parse_quantity(parts[0], "window start"),
                   parse_quantity(parts[1], "window stop"))
+    if window is not None:
+        if isinstance(window, (str, bytes)) or len(window) != 2:
+            raise AnalysisInputError(f"window={window_text!r}: expected a (start, stop) pair"
+                                     f" or 'START,STOP', e.g. '20*ms,120*ms'")
+        t0, t1 = _seconds(window[0], "window start"), _seconds(window[1], "window stop")
+        if not (np.isfinite(t0) and np.isfinite(t1) and t1 > t0):
+            shown = window_text if isinstance(window_text, str) else f"({t0:g} s, {t1:g} s)"
+            raise AnalysisInputError(f"window={shown!r}: expected finite START < STOP, e.g."
+                                     f" '20*ms,120*ms'")
+    out = None
+    if json_path is not None:
+        out = check_output(json_path, force, inputs=[path])
     result = information_from_recording(path, method=method, bin_size=dt,
                                         word_length=word_length, n_bootstrap=n_bootstrap,
                                         seed=seed, population=population, response=response,
                                         window=window)
     text = _format(result, str(path))
     if out is not None:
-        _write_json_atomic({"source": str(path), "result": result.to_dict()}, out, force)
+        payload = json.dumps({"source": str(path), "result": result.to_dict()}, indent=2)
+
+        def write(tmp: str) -> None:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(payload + "\n")
+
+        atomic_output(out, write, force=force)
         text += f"\n  written     {out}"
     return result, text
+
+
+def _check_bin(dt: pq.Quantity, text: Any) -> None:
+    """``bin_size`` must be one positive, finite time (checked before any file is read)."""
+    try:
+        seconds = float(dt.rescale(pq.s).magnitude)
+    except ValueError:
+        raise AnalysisInputError(f"bin_size={text!r}: expected a time such as '2*ms', got"
+                                 f" units {dt.dimensionality}") from None
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise AnalysisInputError(f"bin_size={text!r}: expected a positive, finite duration"
+                                 " such as '2*ms'")

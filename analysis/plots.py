@@ -8,32 +8,41 @@ overlay_spike_trains
     Spike outputs of two models overlaid, one panel per (trial, condition,
     neuron) pair or per given pair of arrays (He et al. 2024, Fig. 3 style).
 save_figure
-    Atomic PNG writing (temporary file, then ``os.replace``), no silent overwrite.
+    Atomic PNG writing (:func:`hhlif.analysis.io.atomic_output`), no silent overwrite.
 summary_figures
-    The five recording figures written to a folder.
+    The recording figures written to a folder; a figure with nothing to show is not
+    written, and the returned :class:`SummaryFigures` says why.
+plain_log_ticks, integer_ticks
+    Axis helpers: 1-2-5 log ticks labelled 0.1, 1, 10 (not 10^-1); whole-number ticks
+    for counts and network sizes.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without
-``pyplot``, so nothing is left in pyplot's global figure list.
+``pyplot``, so nothing is left in pyplot's global figure list.  A figure whose
+data leave nothing to draw (one neuron for a correlation matrix, no neuron with
+two spikes for an ISI histogram) shows the reason instead of empty axes.
 """
 from __future__ import annotations
 
 import os
 import pathlib
-import tempfile
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import quantities as pq
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from .errors import AnalysisInputError
+from .io import atomic_output, check_outputs
 from .spike_data import SpikeData, load_spikes
 from .spike_statistics import correlation_matrix, firing_rates, interspike_intervals, isi_statistics
 
 __all__ = ["raster_plot", "rate_histogram", "isi_distributions", "cv_rate_scatter",
            "correlation_matrix_plot", "overlay_spike_trains", "save_figure", "summary_figures",
-           "FIGURES"]
+           "SummaryFigures", "FIGURES", "figure_targets", "plain_log_ticks", "integer_ticks",
+           "write_outputs"]
 
 
 def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
@@ -51,7 +60,49 @@ def _title(fig: Figure, data: SpikeData, what: str) -> None:
 
 
 def _empty_note(ax, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=10)
+    """Say why there is nothing to draw, on axes without frame or ticks (no empty plot)."""
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=10,
+            wrap=True)
+
+
+def _plain_number(value: float, _pos=None) -> str:
+    return f"{value:g}"
+
+
+def plain_log_ticks(axis, subs: Sequence[float] | None = None) -> None:
+    """Label a log axis with plain numbers at 1-2-5 steps (0.5, 1, 2, 5, 10, ...).
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis`` or ``ax.yaxis`` of an axes whose scale is already ``'log'``.
+    subs : sequence of float, optional
+        Mantissas of the major ticks; default ``(1, 2, 5)`` when the axis spans at most
+        three decades and ``(1,)`` above (so that labels never crowd).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> ax.set_xscale("log"); ax.set_xlim(1, 100)
+    (1.0, 100.0)
+    >>> plain_log_ticks(ax.xaxis)
+    >>> [ax.xaxis.get_major_formatter()(v) for v in (0.5, 1, 20)]
+    ['0.5', '1', '20']
+    """
+    if subs is None:
+        lo, hi = sorted(abs(v) for v in axis.get_view_interval())
+        decades = np.log10(hi / lo) if lo > 0 and np.isfinite(hi / lo) else np.inf
+        subs = (1.0, 2.0, 5.0) if decades <= 3 else (1.0,)
+    axis.set_major_locator(LogLocator(base=10, subs=tuple(subs)))
+    axis.set_major_formatter(FuncFormatter(_plain_number))  # 10, 100, not 10^1, 10^2
+    axis.set_minor_formatter(NullFormatter())               # no crowded 2x10^1 3x10^1 ...
+
+
+def integer_ticks(axis) -> None:
+    """Whole-number ticks only, for an axis of counts or sizes (neurons, network size n)."""
+    axis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10], min_n_ticks=1))
 
 
 def raster_plot(source: Any, max_neurons: int = 200, seed: int = 0) -> Figure:
@@ -67,8 +118,13 @@ def raster_plot(source: Any, max_neurons: int = 200, seed: int = 0) -> Figure:
     Returns
     -------
     matplotlib.figure.Figure
+        Without spikes, the figure says "no spikes" instead of showing empty axes.
     """
-    data = load_spikes(source)
+    return _raster(load_spikes(source), max_neurons, seed)[0]
+
+
+def _raster(data: SpikeData, max_neurons: int = 200, seed: int = 0
+            ) -> tuple[Figure, str | None]:
     fig = _figure()
     ax = fig.add_subplot()
     ids = np.arange(data.n_neurons)
@@ -76,6 +132,11 @@ def raster_plot(source: Any, max_neurons: int = 200, seed: int = 0) -> Figure:
     if data.n_neurons > max_neurons:
         ids = np.sort(np.random.default_rng(seed).choice(ids, max_neurons, replace=False))
         note = f" ({max_neurons} of {data.n_neurons} neurons)"
+    _title(fig, data, "Raster" + note)
+    if data.n_spikes == 0:
+        reason = f"no spikes ({data.n_neurons} silent neurons)"
+        _empty_note(ax, reason)
+        return fig, reason
     row = np.full(data.n_neurons, -1)
     row[ids] = np.arange(ids.size)
     keep = row[data.indices] >= 0
@@ -84,106 +145,140 @@ def raster_plot(source: Any, max_neurons: int = 200, seed: int = 0) -> Figure:
         sel = keep & (pops[data.indices] == pop)
         ax.scatter(data.times.magnitude[sel] * 1e3, row[data.indices[sel]], s=6, marker="|",
                    color=f"C{k % 10}", label=pop, linewidths=0.8)
-    if data.n_spikes == 0:
-        _empty_note(ax, "no spikes")
     ax.set_xlim(float(data.t_start.magnitude) * 1e3, float(data.t_stop.magnitude) * 1e3)
     ax.set_ylim(-0.5, max(ids.size, 1) - 0.5)
+    integer_ticks(ax.yaxis)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron (row)")
     if len(data.populations) > 1:
         ax.legend(loc="upper right", fontsize=8, markerscale=4)
-    _title(fig, data, "Raster" + note)
-    return fig
+    return fig, None
 
 
 def rate_histogram(source: Any, bins: int = 30) -> Figure:
-    """Histogram of the neurons' mean firing rates (Hz)."""
-    data = load_spikes(source)
+    """Histogram of the neurons' mean firing rates (Hz); the count axis has whole numbers."""
+    return _rate_histogram(load_spikes(source), bins)[0]
+
+
+def _rate_histogram(data: SpikeData, bins: int = 30) -> tuple[Figure, str | None]:
     rates = firing_rates(data).magnitude
     fig = _figure(5, 3.5)
     ax = fig.add_subplot()
-    if rates.size:
-        ax.hist(rates, bins=bins, color="C0", edgecolor="white")
-        ax.axvline(rates.mean(), color="k", ls="--", lw=1, label=f"mean {rates.mean():.3g} Hz")
-        ax.legend(fontsize=8)
-    else:
+    _title(fig, data, "Firing rates")
+    if not rates.size:
         _empty_note(ax, "no neurons")
+        return fig, "no neurons"
+    ax.hist(rates, bins=bins, color="C0", edgecolor="white")
+    ax.axvline(rates.mean(), color="k", ls="--", lw=1, label=f"mean {rates.mean():.3g} Hz")
+    ax.legend(fontsize=8)
+    integer_ticks(ax.yaxis)
     ax.set_xlabel("firing rate (Hz)")
     ax.set_ylabel("neurons")
-    _title(fig, data, "Firing rates")
-    return fig
+    return fig, None
 
 
 def isi_distributions(source: Any, bins: int = 50) -> Figure:
-    """Interspike-interval distributions, one per population (log-spaced bins, ms)."""
-    data = load_spikes(source)
+    """Interspike-interval distributions, one per population (log-spaced bins, ms).
+
+    The time axis is logarithmic with plain 1-2-5 labels (:func:`plain_log_ticks`).
+    """
+    return _isi_distributions(load_spikes(source), bins)[0]
+
+
+def _isi_distributions(data: SpikeData, bins: int = 50) -> tuple[Figure, str | None]:
     ids, isi = interspike_intervals(data)
     isi_ms = isi.magnitude * 1e3
     fig = _figure(5, 3.5)
     ax = fig.add_subplot()
+    _title(fig, data, "ISI distributions")
     positive = isi_ms[isi_ms > 0]
-    if positive.size:
-        edges = np.geomspace(positive.min(), positive.max() * 1.0001, bins + 1)
-        for k, pop in enumerate(data.populations):
-            sel = (data.population[ids] == pop) & (isi_ms > 0)
-            if sel.any():
-                ax.hist(isi_ms[sel], bins=edges, histtype="step", color=f"C{k % 10}",
-                        label=f"{pop} ({int(sel.sum())} intervals)")
-        ax.set_xscale("log")
-        ax.legend(fontsize=8)
-    else:
-        _empty_note(ax, "undefined: no neuron with 2 spikes")
+    if not positive.size:
+        reason = "undefined: no neuron with 2 spikes"
+        _empty_note(ax, reason)
+        return fig, reason
+    lo, hi = positive.min(), positive.max() * 1.0001
+    if hi / lo < 1.5:  # (nearly) one interval length: widen so the bins are visible
+        lo, hi = lo / 1.5, hi * 1.5
+    edges = np.geomspace(lo, hi, bins + 1)
+    for k, pop in enumerate(data.populations):
+        sel = (data.population[ids] == pop) & (isi_ms > 0)
+        if sel.any():
+            ax.hist(isi_ms[sel], bins=edges, histtype="step", color=f"C{k % 10}",
+                    label=f"{pop} ({int(sel.sum())} intervals)")
+    ax.set_xscale("log")
+    ax.set_xlim(lo, hi)
+    plain_log_ticks(ax.xaxis)
+    integer_ticks(ax.yaxis)
+    ax.legend(fontsize=8)
     ax.set_xlabel("interspike interval (ms)")
     ax.set_ylabel("intervals")
-    _title(fig, data, "ISI distributions")
-    return fig
+    return fig, None
 
 
 def cv_rate_scatter(source: Any) -> Figure:
     """CV of the ISIs against firing rate, one point per neuron with >= 3 spikes."""
-    data = load_spikes(source)
+    return _cv_rate_scatter(load_spikes(source))[0]
+
+
+def _cv_rate_scatter(data: SpikeData) -> tuple[Figure, str | None]:
     rates = firing_rates(data).magnitude
     cv = isi_statistics(data).cv
     ok = np.isfinite(cv)
     fig = _figure(5, 3.5)
     ax = fig.add_subplot()
-    if ok.any():
-        for k, pop in enumerate(data.populations):
-            sel = ok & (data.population == pop)
-            ax.scatter(rates[sel], cv[sel], s=6, alpha=0.6, color=f"C{k % 10}", label=pop)
-        ax.axhline(1.0, color="k", lw=0.8, ls=":", label="Poisson (CV = 1)")
-        ax.legend(fontsize=8)
-    else:
-        _empty_note(ax, "undefined: no neuron with at least 3 spikes")
+    _title(fig, data, f"CV vs rate ({int(ok.sum())} neurons)")
+    if not ok.any():
+        reason = "undefined: no neuron with at least 3 spikes"
+        _empty_note(ax, reason)
+        return fig, reason
+    for k, pop in enumerate(data.populations):
+        sel = ok & (data.population == pop)
+        ax.scatter(rates[sel], cv[sel], s=6, alpha=0.6, color=f"C{k % 10}", label=pop)
+    ax.axhline(1.0, color="k", lw=0.8, ls=":", label="Poisson (CV = 1)")
+    ax.legend(fontsize=8)
     ax.set_xlabel("firing rate (Hz)")
     ax.set_ylabel("CV of ISI")
-    _title(fig, data, f"CV vs rate ({int(ok.sum())} neurons)")
-    return fig
+    return fig, None
 
 
 def correlation_matrix_plot(source: Any, bin_size: pq.Quantity = 5 * pq.ms,
                             max_neurons: int = 50, seed: int = 0) -> Figure:
-    """Pairwise correlation coefficients of binned trains as an image."""
-    data = load_spikes(source)
+    """Pairwise correlation coefficients of binned trains as an image.
+
+    With fewer than two active neurons (or no finite coefficient) there is no matrix to
+    show: the figure says so instead of drawing empty axes.
+    """
+    return _correlation_matrix(load_spikes(source), bin_size, max_neurons, seed)[0]
+
+
+def _correlation_matrix(data: SpikeData, bin_size: pq.Quantity = 5 * pq.ms,
+                        max_neurons: int = 50, seed: int = 0) -> tuple[Figure, str | None]:
     corr = correlation_matrix(data, bin_size, max_neurons=max_neurons, seed=seed)
     fig = _figure(5, 4.2)
     ax = fig.add_subplot()
-    if corr.neurons.size >= 2:
-        m = np.array(corr.matrix, float)
+    m = np.array(corr.matrix, float)
+    if m.size:
         np.fill_diagonal(m, np.nan)
-        lim = np.nanmax(np.abs(m)) if np.isfinite(m).any() else 1.0
-        im = ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-        fig.colorbar(im, ax=ax, label="correlation coefficient")
-        ax.set_xlabel("neuron (subset index)")
-        ax.set_ylabel("neuron (subset index)")
-        mean = corr.mean
-        sub = f"mean {mean:.3g}" if mean is not None else "mean undefined"
-    else:
-        _empty_note(ax, "undefined: fewer than 2 active neurons")
-        sub = "undefined"
-    _title(fig, data, f"Correlations ({corr.neurons.size} neurons, "
-                      f"{float(bin_size.rescale(pq.ms)):g} ms bins, {sub})")
-    return fig
+    bins = f"{float(bin_size.rescale(pq.ms)):g} ms bins"
+    if corr.neurons.size < 2 or not np.isfinite(m).any():
+        reason = (f"undefined: fewer than 2 active neurons ({corr.neurons.size})"
+                  if corr.neurons.size < 2 else
+                  "undefined: no pair of neurons with spikes in different bins")
+        _empty_note(ax, reason)
+        _title(fig, data, f"Correlations ({corr.neurons.size} neurons, {bins})")
+        return fig, reason
+    lim = np.nanmax(np.abs(m))
+    lim = lim if lim > 0 else 1.0
+    im = ax.imshow(m, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    fig.colorbar(im, ax=ax, label="correlation coefficient")
+    integer_ticks(ax.xaxis)
+    integer_ticks(ax.yaxis)
+    ax.set_xlabel("neuron (subset index)")
+    ax.set_ylabel("neuron (subset index)")
+    mean = corr.mean
+    sub = f"mean {mean:.3g}" if mean is not None else "mean undefined"
+    _title(fig, data, f"Correlations ({corr.neurons.size} neurons, {bins}, {sub})")
+    return fig, None
 
 
 def _is_array_panels(x: Any) -> bool:
@@ -281,6 +376,7 @@ def save_figure(fig: Figure, path: str | os.PathLike, force: bool = False, dpi: 
     path : str or path-like
     force : bool
         Overwrite an existing file.
+    dpi : int
 
     Returns
     -------
@@ -288,27 +384,50 @@ def save_figure(fig: Figure, path: str | os.PathLike, force: bool = False, dpi: 
 
     Raises
     ------
-    FileExistsError
-        If ``path`` exists and ``force`` is False.
+    OutputExistsError
+        (a ``FileExistsError``) If ``path`` exists and ``force`` is False.
+    PermissionError, NotADirectoryError, IsADirectoryError
+        The folder cannot be written, a part of it is a file, or ``path`` is a folder.
 
     Notes
     -----
-    The PNG is written to a temporary file in the same folder, then moved into
-    place with :func:`os.replace`, so a reader never sees a partial file.
+    Written by :func:`hhlif.analysis.io.atomic_output`: a temporary file in the same
+    folder, then a link that refuses an existing target (``os.replace`` with ``force``),
+    so a reader never sees a partial file; the permissions are those the umask allows.
     """
-    path = pathlib.Path(path)
-    if path.exists() and not force:
-        raise FileExistsError(f"path={str(path)!r} exists: pass force=True to overwrite")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    return atomic_output(path, lambda tmp: fig.savefig(tmp, format="png", dpi=dpi),
+                         force=force)
+
+
+def write_outputs(writers: Sequence[tuple[Any, Callable[[str], None]]], force: bool = False
+                  ) -> list[pathlib.Path]:
+    """Write several outputs, all or none: ``[(path, write(tmp_path)), ...]`` in order.
+
+    Each is written by :func:`~hhlif.analysis.io.atomic_output`; if one fails, the files
+    this call created before it are removed again (files replaced with ``force`` cannot be
+    restored), so a failed command leaves no partial set of results behind.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    written: list[pathlib.Path] = []
+    created: list[pathlib.Path] = []
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+        for path, write in writers:
+            existed = pathlib.Path(path).exists()
+            out = atomic_output(path, write, force=force)
+            written.append(out)
+            if not existed:
+                created.append(out)
+    except BaseException:
+        for p in created:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+        raise
+    return written
 
 
 #: File name -> figure function used by :func:`summary_figures`.
@@ -316,22 +435,82 @@ FIGURES = {"raster.png": raster_plot, "rate_histogram.png": rate_histogram,
            "isi_distributions.png": isi_distributions, "cv_rate.png": cv_rate_scatter,
            "correlation_matrix.png": correlation_matrix_plot}
 
+#: File name -> builder returning (figure, reason it has nothing to show or None).
+_BUILDERS = {"raster.png": _raster, "rate_histogram.png": _rate_histogram,
+             "isi_distributions.png": _isi_distributions, "cv_rate.png": _cv_rate_scatter,
+             "correlation_matrix.png": _correlation_matrix}
+
+
+@dataclass(frozen=True)
+class SummaryFigures:
+    """What :func:`summary_figures` wrote.
+
+    Attributes
+    ----------
+    written : dict of str to pathlib.Path
+        File name -> path of each figure written.
+    skipped : dict of str to str
+        File name -> why that figure was not written (its data leave nothing to draw,
+        e.g. a correlation matrix of one neuron).
+    """
+
+    written: dict = field(default_factory=dict)
+    skipped: dict = field(default_factory=dict)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """Table rows naming each skipped figure and the reason."""
+        return [("figure not drawn", f"{name}: {why}") for name, why in self.skipped.items()]
+
+
+def figure_targets(directory: str | os.PathLike) -> list[pathlib.Path]:
+    """The paths :func:`summary_figures` may write in ``directory`` (to check beforehand)."""
+    return [pathlib.Path(directory) / name for name in FIGURES]
+
+
+def _render_summary(data: SpikeData, directory: str | os.PathLike):
+    """Figures of :data:`FIGURES` with something to show, and the reasons of the others."""
+    directory = pathlib.Path(directory)
+    figures, skipped = {}, {}
+    for name, build in _BUILDERS.items():
+        fig, reason = build(data)
+        if reason is None:
+            figures[name] = (directory / name, fig)
+        else:
+            skipped[name] = reason
+    return figures, skipped
+
+
+def _png_writer(fig: Figure, dpi: int = 120) -> Callable[[str], None]:
+    return lambda tmp: fig.savefig(tmp, format="png", dpi=dpi)
+
 
 def summary_figures(source: Any, directory: str | os.PathLike, force: bool = False
-                    ) -> dict[str, pathlib.Path]:
-    """Write the five recording figures (``FIGURES``) into ``directory``.
+                    ) -> SummaryFigures:
+    """Write the recording figures (:data:`FIGURES`) into ``directory``.
+
+    A figure whose data leave nothing to draw (no spikes, no neuron with two spikes,
+    fewer than two active neurons for the correlation matrix) is not written: an empty
+    plot would look like a result.  :attr:`SummaryFigures.skipped` says which and why.
+
+    Returns
+    -------
+    SummaryFigures
 
     Raises
     ------
-    FileExistsError
-        If any target exists and ``force`` is False (checked before writing any).
+    OutputExistsError
+        If any of the five targets exists and ``force`` is False; every target and the
+        folder are checked before any figure is computed, and nothing is written then.
+    PermissionError, NotADirectoryError
+        ``directory`` cannot be created or written.
     """
+    check_outputs(figure_targets(directory), force, inputs=_path_inputs(source))
     data = load_spikes(source)
-    directory = pathlib.Path(directory)
-    targets = {name: directory / name for name in FIGURES}
-    if not force:
-        for p in targets.values():
-            if p.exists():
-                raise FileExistsError(f"path={str(p)!r} exists: pass force=True to overwrite")
-    return {name: save_figure(FIGURES[name](data), p, force=force)
-            for name, p in targets.items()}
+    figures, skipped = _render_summary(data, directory)
+    paths = write_outputs([(p, _png_writer(fig)) for p, fig in figures.values()], force)
+    return SummaryFigures(dict(zip(figures, paths)), skipped)
+
+
+def _path_inputs(*sources: Any) -> list[pathlib.Path]:
+    """The sources that are files (an output must never be one of them)."""
+    return [pathlib.Path(s) for s in sources if isinstance(s, (str, os.PathLike))]

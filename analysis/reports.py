@@ -12,20 +12,26 @@ compare_files
 format_table, write_json
     Helpers: aligned two-column text, atomic JSON without NaN.
 
-Outputs are written atomically (temporary file in the target folder, then
-:func:`os.replace`) and never overwrite an existing file unless ``force``.
+Every output is checked before anything is read or computed (it must not exist unless
+``force``, must not be one of the inputs, and its folder must be writable), then written
+by :func:`hhlif.analysis.io.atomic_output` (temporary file in the target folder, then a
+link that refuses an existing file), all or none.
 """
 from __future__ import annotations
 
 import json
+import operator
 import os
 import pathlib
-import tempfile
 from typing import Any, Sequence
 
+import numpy as np
 import quantities as pq
 
-from .plots import FIGURES, overlay_spike_trains, save_figure, summary_figures
+from .errors import AnalysisInputError
+from .io import atomic_output, check_outputs
+from .plots import (_png_writer, _path_inputs, _render_summary, figure_targets,
+                    overlay_spike_trains, write_outputs)
 from .spike_data import load_spikes
 from .spike_statistics import SpikeSummary, summarize
 from .spike_timing import TimingComparison, compare
@@ -53,38 +59,44 @@ def format_table(title: str, rows: Sequence[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def _check_new(paths: Sequence[pathlib.Path], force: bool) -> None:
-    if force:
-        return
-    for p in paths:
-        if p.exists():
-            raise FileExistsError(f"path={str(p)!r} exists: pass force=True (--force) to "
-                                  "overwrite")
+def _json_text(obj: Any) -> str:
+    try:
+        return json.dumps(obj, indent=2, allow_nan=False) + "\n"
+    except ValueError as err:
+        raise ValueError(f"JSON output holds NaN or infinity ({err}): expected None plus a "
+                         "reason in 'undefined'") from None
+
+
+def _text_writer(text: str):
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return write
 
 
 def write_json(obj: Any, path: str | os.PathLike, force: bool = False) -> pathlib.Path:
     """Write ``obj`` as JSON atomically; NaN or infinity is refused.
 
+    Parameters
+    ----------
+    obj : JSON-serialisable object
+    path : str or path-like
+    force : bool
+        Replace an existing file.
+
+    Returns
+    -------
+    pathlib.Path
+
     Raises
     ------
-    FileExistsError
-        If ``path`` exists and ``force`` is False.
+    OutputExistsError
+        (a ``FileExistsError``) If ``path`` exists and ``force`` is False.
     ValueError
         If ``obj`` holds NaN or infinity (a result must say None plus a reason).
     """
-    path = pathlib.Path(path)
-    _check_new([path], force)
-    text = json.dumps(obj, indent=2, allow_nan=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    text = _json_text(obj)
+    return atomic_output(path, _text_writer(text), force=force)
 
 
 def _source_name(source: Any) -> str:
@@ -106,7 +118,9 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
     json_path : path-like, optional
         Write ``{"hhlif_report": 1, "kind": "analyze", "source": ..., "summary": ...}``.
     figures_dir : path-like, optional
-        Write the five PNGs of :data:`hhlif.analysis.plots.FIGURES`.
+        Write the PNGs of :data:`hhlif.analysis.plots.FIGURES`; one whose data leave
+        nothing to draw (e.g. a correlation matrix of one neuron) is not written, and the
+        table (row "figure not drawn") and the JSON (``figures_not_drawn``) say why.
     force : bool
         Overwrite existing outputs.
     bin_size, max_pair_neurons, seed
@@ -120,10 +134,18 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
     Raises
     ------
     AnalysisInputError
-        Unreadable source (see ``load_spikes``).
-    FileExistsError
-        An output exists and ``force`` is False; checked before anything is
-        computed or written.
+        Unreadable or refused source (see ``load_spikes``; a pickle raises
+        :class:`~hhlif.analysis.errors.UnsafeFileError`), or a bad ``bin_size`` or
+        ``max_pair_neurons``.
+    OutputExistsError
+        (a ``FileExistsError``) An output exists and ``force`` is False.
+    ValueError
+        An output is the source file, or two outputs are the same file.
+    PermissionError, NotADirectoryError, IsADirectoryError
+        An output folder cannot be created or written, or an output is a folder.
+
+    Every output is checked before the source is read; nothing is written when one of
+    them fails.
 
     Examples
     --------
@@ -132,26 +154,50 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
     >>> summary.n_spikes
     3
     """
-    targets = []
-    if json_path is not None:
-        targets.append(pathlib.Path(json_path))
-    if figures_dir is not None:
-        targets += [pathlib.Path(figures_dir) / name for name in FIGURES]
-    _check_new(targets, force)
+    _check_positive_int(max_pair_neurons, "max_pair_neurons")
+    _check_time(bin_size, "bin_size")
+    targets = [json_path] + (figure_targets(figures_dir) if figures_dir is not None else [])
+    check_outputs(targets, force, inputs=_path_inputs(source))
     data = load_spikes(source)
     summary = summarize(data, bin_size=bin_size, max_pair_neurons=max_pair_neurons, seed=seed)
     rows = summary.rows()
     if "span_note" in data.annotations:
         rows.append(("note", data.annotations["span_note"]))
+    figures, skipped = ({}, {}) if figures_dir is None else _render_summary(data, figures_dir)
+    rows += [("figure not drawn", f"{name}: {why}") for name, why in skipped.items()]
     text = format_table(f"Spike summary: {_source_name(source)}", rows)
-    figures = {}
-    if figures_dir is not None:
-        figures = summary_figures(data, figures_dir, force=force)
+    writers = [(path, _png_writer(fig)) for path, fig in figures.values()]
     if json_path is not None:
-        write_json({"hhlif_report": REPORT_FORMAT, "kind": "analyze",
-                    "source": _source_name(source), "summary": summary.to_dict(),
-                    "figures": {k: str(v) for k, v in figures.items()}}, json_path, force=force)
+        report = {"hhlif_report": REPORT_FORMAT, "kind": "analyze",
+                  "source": _source_name(source), "summary": summary.to_dict(),
+                  "figures": {k: str(path) for k, (path, _) in figures.items()},
+                  "figures_not_drawn": skipped}
+        writers.append((json_path, _text_writer(_json_text(report))))
+    write_outputs(writers, force)
     return summary, text
+
+
+def _check_time(value: Any, name: str) -> None:
+    """One positive, finite time quantity, checked before any file is read."""
+    shown = (f"{np.asarray(value.magnitude).tolist()} {value.dimensionality}"
+             if isinstance(value, pq.Quantity) else repr(value))
+    if not isinstance(value, pq.Quantity) or value.size != 1:
+        raise AnalysisInputError(f"{name}={shown}: expected one time quantity, e.g. 2*pq.ms")
+    try:
+        seconds = float(value.rescale(pq.s).magnitude)
+    except ValueError:
+        raise AnalysisInputError(f"{name}={shown}: expected time units (s, ms)") from None
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise AnalysisInputError(f"{name}={shown}: expected a positive, finite duration")
+
+
+def _check_positive_int(value: Any, name: str) -> None:
+    try:
+        number = operator.index(value)
+    except TypeError:
+        number = None
+    if number is None or isinstance(value, bool) or number < 1:
+        raise AnalysisInputError(f"{name}={value!r}: expected an integer >= 1")
 
 
 def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms,
@@ -183,22 +229,33 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
     Raises
     ------
     AnalysisInputError
-        Unreadable input or no common neuron.
-    FileExistsError
-        An output exists and ``force`` is False.
+        Unreadable or refused input, no common neuron, or a bad ``delta``.
+    OutputExistsError
+        (a ``FileExistsError``) An output exists and ``force`` is False.
+    ValueError
+        An output is one of the two input files, or both outputs are the same file.
+    PermissionError, NotADirectoryError, IsADirectoryError
+        An output folder cannot be created or written, or an output is a folder.
+
+    Every output is checked before the recordings are read; nothing is written when
+    one of them fails.
     """
-    targets = [pathlib.Path(p) for p in (json_path, figure_path) if p is not None]
-    _check_new(targets, force)
+    if len(labels) != 2:
+        raise AnalysisInputError(f"labels={labels!r}: expected two names")
+    _check_time(delta, "delta")
+    check_outputs([json_path, figure_path], force, inputs=_path_inputs(reference, candidate))
     ref, cand = load_spikes(reference), load_spikes(candidate)
     comparison = compare(ref, cand, delta)
     title = (f"Spike timing: {labels[1]} ({_source_name(candidate)}) vs "
              f"{labels[0]} ({_source_name(reference)})")
     text = format_table(title, comparison.rows())
+    writers = []
     if figure_path is not None:
-        save_figure(overlay_spike_trains(ref, cand, labels=labels), figure_path, force=force)
+        writers.append((figure_path, _png_writer(overlay_spike_trains(ref, cand, labels=labels))))
     if json_path is not None:
-        write_json({"hhlif_report": REPORT_FORMAT, "kind": "compare",
-                    "reference": _source_name(reference), "candidate": _source_name(candidate),
-                    "labels": list(labels), "comparison": comparison.to_dict()},
-                   json_path, force=force)
+        report = {"hhlif_report": REPORT_FORMAT, "kind": "compare",
+                  "reference": _source_name(reference), "candidate": _source_name(candidate),
+                  "labels": list(labels), "comparison": comparison.to_dict()}
+        writers.append((json_path, _text_writer(_json_text(report))))
+    write_outputs(writers, force)
     return comparison, text

@@ -9,8 +9,11 @@ SpikeData
 load_spikes
     Build a :class:`SpikeData` from a Recording (anything with ``to_neo()``),
     a ``neo.Block``, a ``neo.Segment``, a list of ``neo.SpikeTrain`` or a path
-    to a file Neo can read (NIX written by hhlif or by plain Neo, and the
-    formats :func:`neo.io.get_io` recognises).
+    to a file (NIX written by hhlif or by plain Neo, and the other formats of
+    :data:`SAFE_READERS`: readers that never run code from the file).
+read_neo_file
+    The Blocks of a file, read with a reader of :data:`SAFE_READERS` chosen by
+    extension (a pickle is refused); also used by ``hhlif info``.
 unpack_spiketrains
     Turn one *packed* SpikeTrain (all neurons of a population in one train,
     neuron ids in ``array_annotations['neuron']``) into per-neuron trains.
@@ -23,8 +26,11 @@ annotations ``trial``, ``condition`` and ``condition_label``. A SpikeTrain is
 either one neuron (annotations ``neuron``, ``population``) or packed
 (``packed=True``, ``population``, ``neuron_start``, ``neuron_stop`` and
 ``array_annotations['neuron']``, one id per spike; silent neurons of the range
-are included). For any other ("foreign") Block, the segment index is the trial,
-the condition is 0 and a neuron is the position of its train in the segment.
+are included). A Block annotation ``simulated_ms`` (the simulated time the run
+reached) shorter than the trains' span marks an interrupted run: such a file is
+refused, never analysed as if complete. For any other ("foreign") Block, the
+segment index is the trial, the condition is 0 and a neuron is the position of
+its train in the segment.
 
 Every neuron of every (trial, condition) gets its own global id
 ``0 .. n_neurons - 1`` ("trials as neurons"); the per-neuron arrays tell which
@@ -42,9 +48,10 @@ import neo
 import numpy as np
 import quantities as pq
 
-from .errors import AnalysisInputError
+from .errors import AnalysisInputError, UnsafeFileError
 
-__all__ = ["SpikeData", "load_spikes", "unpack_spiketrains", "FOREIGN_POPULATION"]
+__all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "FOREIGN_POPULATION",
+           "SAFE_READERS", "PICKLE_SUFFIXES"]
 
 #: Population name given to neurons of files not written by hhlif.
 FOREIGN_POPULATION = "neurons"
@@ -456,6 +463,26 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_
     return chunks
 
 
+def _check_complete(simulated_ms: Any, t_start: float, t_stop: float, origin: str) -> None:
+    """Refuse an hhlif recording whose simulation stopped before its end.
+
+    ``simulated_ms`` (block annotation written by hhlif next to the trains' ``t_stop``) is
+    the simulated time the run reached after ``t_start``; ``t_start``/``t_stop`` in s.
+    """
+    duration_ms = (float(t_stop) - float(t_start)) * 1e3
+    try:
+        reached = float(np.asarray(simulated_ms, dtype=float).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        raise AnalysisInputError(f"{origin}: block annotation simulated_ms={simulated_ms!r} is"
+                                 f" not a number; expected the simulated time in ms (the"
+                                 f" recording spans {duration_ms:g} ms)") from None
+    if not np.isfinite(reached) or reached < duration_ms - 1e-6:
+        raise AnalysisInputError(f"{origin}: the run was interrupted at {reached:g} of"
+                                 f" {duration_ms:g} ms (block annotation simulated_ms ="
+                                 f" {reached:g}, expected >= t_stop - t_start); nothing from"
+                                 f" it is analysed")
+
+
 def _from_block(block: neo.Block, origin: str,
                 extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
     fmt = block.annotations.get("hhlif_format")
@@ -477,6 +504,10 @@ def _from_block(block: neo.Block, origin: str,
         raise AnalysisInputError(
             f"{origin}: contains no SpikeTrain ({len(segments)} segment(s), {n_signals} "
             f"analog/irregular signal(s)); expected spike trains to analyse")
+    starts = np.array([c.t_start for c in chunks])
+    stops = np.array([c.t_stop for c in chunks])
+    if hhlif and "simulated_ms" in block.annotations:
+        _check_complete(block.annotations["simulated_ms"], starts.min(), stops.max(), origin)
     sizes = np.array([c.local.size for c in chunks])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = int(offsets[-1])
@@ -507,8 +538,6 @@ def _from_block(block: neo.Block, origin: str,
                  else np.zeros(0, np.int64) for k, c in enumerate(chunks)]
     indices = np.concatenate(spike_ids).astype(np.int64) if spike_ids else np.zeros(0, np.int64)
     times = np.concatenate([c.times for c in chunks])
-    starts = np.array([c.t_start for c in chunks])
-    stops = np.array([c.t_stop for c in chunks])
     annotations = {k: v for k, v in block.annotations.items()}
     if "provenance_json" in annotations:
         try:
@@ -526,45 +555,148 @@ def _from_block(block: neo.Block, origin: str,
                      condition, population, local_index, labels, annotations)
 
 
-def _read_path(path: pathlib.Path) -> SpikeData:
-    if not path.exists():
-        raise AnalysisInputError(f"source={str(path)!r}: no such file")
-    if path.is_dir():
-        raise AnalysisInputError(f"source={str(path)!r}: is a directory, expected a file "
-                                 "Neo can read")
+#: The only Neo readers hhlif opens a user's file with, by (lower-case) extension.  Each one
+#: reads its format with h5py, NumPy, ``struct`` or :func:`scipy.io.loadmat` and never runs
+#: code stored in the file (checked in Neo 0.14's source: PickleIO unpickles and ElphyIO
+#: calls ``eval``, so neither is listed).  A file with any other extension is refused; the
+#: reader is never guessed from the extension by Neo (which would pick PickleIO for ``.pkl``).
+SAFE_READERS: dict[str, str] = {
+    ".nix": "NixIO",              # NIX (HDF5 through h5py), what hhlif writes
+    ".h5": "NixIO",
+    ".nwb": "NWBIO",              # NWB (pynwb/hdmf over h5py; needs pynwb installed)
+    ".mat": "NeoMatlabIO",        # scipy.io.loadmat: MATLAB structs, no pickles
+    ".txt": "AsciiSpikeTrainIO",  # one train per line of plain-text spike times
+    ".gdf": "NestIO",             # NEST spike detector output (numpy.loadtxt)
+    ".nev": "BlackrockIO",        # binary formats parsed with NumPy
+    ".plx": "PlexonIO",
+    ".nex": "NeuroExplorerIO",
+    ".smr": "Spike2IO",
+    ".src": "BrainwareSrcIO",
+}
+
+#: Extensions of Python pickles (Neo's PickleIO): refused, loading one runs its code.
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".pck", ".pcl", ".p")
+
+#: Neo IOs that can run code stored in a file; a file only they would read is refused.
+_UNSAFE_IOS = ("PickleIO", "ElphyIO")
+
+_CONVERT_HINT = ("convert it to NIX where you trust it (neo.io.NixIO(path, mode='ow')"
+                 ".write_block(block))")
+
+
+def _one_line(err: BaseException, limit: int = 300) -> str:
+    """``Type: message`` of a reader's exception on one line, at most ``limit`` characters."""
+    text = " ".join(str(err).split()) or "no message"
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return f"{type(err).__name__}: {text}"
+
+
+def _safe_reader(path: pathlib.Path) -> str:
+    """Name of the Neo IO class that may read ``path``; refuse every other file."""
     origin = str(path)
-    if path.suffix.lower() in (".nix", ".h5"):
-        try:
-            io = neo.io.NixIO(origin, mode="ro")
-        except Exception as err:  # nixio/h5py raise many types for a bad file
-            raise AnalysisInputError(f"source={origin!r}: cannot be opened as a NIX file "
-                                     f"({type(err).__name__}: {err})") from err
-        try:
-            blocks = io.read_all_blocks()
-        except Exception as err:
-            raise AnalysisInputError(f"source={origin!r}: NIX file could not be read "
-                                     f"({type(err).__name__}: {err})") from err
-        finally:
-            io.close()
-    else:
-        try:
-            io = neo.io.get_io(origin)
-        except (IOError, OSError, ValueError) as err:
-            raise AnalysisInputError(
-                f"source={origin!r}: not a format Neo recognises ({err}); expected a NIX file "
-                "(.nix) or a format listed by neo.io.iolist") from err
-        try:
-            if hasattr(io, "read_all_blocks"):
-                blocks = io.read_all_blocks()
-            else:
-                blocks = [io.read_block()]
-        except Exception as err:  # Neo's IO plug-ins raise many types for a bad file
-            raise AnalysisInputError(f"source={origin!r}: {type(io).__name__} could not read it "
-                                     f"({type(err).__name__}: {err})") from err
+    suffix = path.suffix.lower()
+    if suffix in SAFE_READERS:
+        return SAFE_READERS[suffix]
+    if suffix in PICKLE_SUFFIXES:
+        raise UnsafeFileError(f"source={origin!r}: a Python pickle is refused, because loading"
+                              f" a pickle runs code stored in the file; {_CONVERT_HINT}")
+    neo_readers = [cls.__name__ for cls in neo.io.iolist
+                   if suffix and suffix[1:] in [e.lower() for e in cls.extensions]]
+    if neo_readers and set(neo_readers) <= set(_UNSAFE_IOS):
+        raise UnsafeFileError(f"source={origin!r}: the only Neo reader of {suffix!r} files"
+                              f" ({', '.join(neo_readers)}) can run code stored in the file;"
+                              f" {_CONVERT_HINT}")
+    known = ", ".join(sorted(SAFE_READERS))
+    what = f"extension {suffix!r}" if suffix else "a file without extension"
+    raise AnalysisInputError(f"source={origin!r}: {what} is not a"
+                             f" format hhlif reads; expected one of {known} (Neo readers that"
+                             f" never run code from the file); {_CONVERT_HINT}")
+
+
+def read_neo_file(path: str | os.PathLike) -> list[neo.Block]:
+    """Read every ``neo.Block`` of a file with a reader of :data:`SAFE_READERS`.
+
+    The reader is chosen by extension from that list only, so no file can make hhlif run
+    code (a pickle, Neo's PickleIO, is refused).  Used by :func:`load_spikes` and by
+    ``hhlif info``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.nix`` file (hhlif's format) or another extension of :data:`SAFE_READERS`.
+
+    Returns
+    -------
+    list of neo.Block
+        At least one.
+
+    Raises
+    ------
+    UnsafeFileError
+        A pickle (``.pkl``, ``.pickle``, ...) or a format only a code-running reader reads.
+    AnalysisInputError
+        Missing path, a folder, an extension not in :data:`SAFE_READERS`, or a file its
+        reader cannot read; the message is one line naming the file.
+
+    Examples
+    --------
+    >>> read_neo_file("results.pkl")
+    Traceback (most recent call last):
+    ...
+    hhlif.analysis.errors.UnsafeFileError: source='results.pkl': a Python pickle is refused, ...
+    """
+    path = pathlib.Path(path)
+    origin = str(path)
+    if path.is_dir():
+        raise AnalysisInputError(f"source={origin!r}: is a directory, expected a file "
+                                 f"({', '.join(sorted(SAFE_READERS))})")
+    reader = _safe_reader(path)          # before opening the file: a pickle is never read
+    if not path.exists():
+        raise AnalysisInputError(f"source={origin!r}: no such file")
+    cls = getattr(neo.io, reader)
+    kwargs = {"NixIO": {"mode": "ro"}, "NWBIO": {"mode": "r"}}.get(reader, {})
+    try:
+        io = cls(origin, **kwargs)
+    except ImportError as err:
+        raise AnalysisInputError(f"source={origin!r}: reading {path.suffix} files needs a"
+                                 f" package that is not installed ({_one_line(err)})") from None
+    except Exception as err:  # h5py/nixio and the binary parsers raise many types
+        what = "a NIX file" if reader == "NixIO" else f"a {path.suffix} file ({reader})"
+        raise AnalysisInputError(f"source={origin!r}: cannot be opened as {what}"
+                                 f" ({_one_line(err)})") from None
+    try:
+        blocks = _read_blocks(io)
+    except Exception as err:  # Neo's IO plug-ins raise many types for a bad file
+        raise AnalysisInputError(f"source={origin!r}: {reader} could not read it"
+                                 f" ({_one_line(err)})") from None
+    finally:
+        close = getattr(io, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:  # a reader that fails to close must not hide the real error
+                pass
+    blocks = [b for b in (blocks or []) if b is not None]
     if not blocks:
         raise AnalysisInputError(f"source={origin!r}: the file holds no neo.Block")
+    return blocks
+
+
+def _read_blocks(io) -> list:
+    """All Blocks of an open Neo IO (a reader of Segments only gives one Block of one)."""
+    readable = getattr(io, "readable_objects", [neo.Block])
+    if neo.Block not in readable and neo.Segment in readable:
+        block = neo.Block()
+        block.segments.append(io.read_segment())
+        return [block]
+    return io.read_all_blocks() if hasattr(io, "read_all_blocks") else [io.read_block()]
+
+
+def _read_path(path: pathlib.Path) -> SpikeData:
+    blocks = read_neo_file(path)
     extra = [seg for b in blocks[1:] for seg in b.segments]
-    return _from_block(blocks[0], origin, extra)
+    return _from_block(blocks[0], str(path), extra)
 
 
 def load_spikes(source: Any) -> SpikeData:
@@ -577,8 +709,8 @@ def load_spikes(source: Any) -> SpikeData:
         ``to_neo()`` method returning a ``neo.Block`` (an hhlif Recording);
         a ``neo.Block``; a ``neo.Segment``; a ``neo.SpikeTrain`` or a list of
         them; a ``str`` or ``pathlib.Path`` to a NIX file (read with
-        ``neo.io.NixIO(mode='ro')``) or to any file :func:`neo.io.get_io`
-        recognises.
+        ``neo.io.NixIO(mode='ro')``) or to another format of
+        :data:`SAFE_READERS` (see :func:`read_neo_file`).
 
     Returns
     -------
@@ -586,9 +718,12 @@ def load_spikes(source: Any) -> SpikeData:
 
     Raises
     ------
+    UnsafeFileError
+        A pickle or another file whose reader could run code (never opened).
     AnalysisInputError
         Missing path, unknown or unreadable format, a file or object with no
-        SpikeTrain, inconsistent packed trains, or an unsupported type.
+        SpikeTrain, inconsistent packed trains, an hhlif recording of an
+        interrupted run (``simulated_ms`` short of its span), or an unsupported type.
 
     Notes
     -----

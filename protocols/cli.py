@@ -31,7 +31,8 @@ from hhlif.models.errors import (BackendUnavailableError, DivergenceError,
 __all__ = ["main", "run_protocol_from_args", "build_parser"]
 
 _USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, PermissionError,
-                IsADirectoryError, DivergenceError, BackendUnavailableError, KeyError)
+                IsADirectoryError, NotADirectoryError, DivergenceError, BackendUnavailableError,
+                KeyError)
 
 #: Extra sub-commands contributed by optional modules: (module, function that adds them).
 _EXTENSIONS = (("hhlif.protocols.study", "add_commands"),
@@ -347,18 +348,9 @@ def format_table(rows: list[dict]) -> str:
 
 
 def _cmd_info(args) -> int:
-    import neo
-    from neo.io import NixIO
+    from hhlif.analysis import read_neo_file
 
-    path = Path(args.file)
-    if not path.is_file():
-        raise FileNotFoundError(f"input file {str(path)!r} does not exist")
-    try:
-        with NixIO(str(path), mode="ro") as io:
-            blocks = io.read_all_blocks(lazy=False)
-    except Exception as exc:
-        raise ValueError(f"input file {str(path)!r} is not a readable NIX file"
-                         f" ({type(exc).__name__}: {exc})") from None
+    blocks = read_neo_file(args.file)  # safe readers only; one-line errors
     for block in blocks:
         ann = block.annotations
         print(f"block {block.name!r}: {len(block.segments)} segments")
@@ -376,7 +368,6 @@ def _cmd_info(args) -> int:
                   f" {len(seg.analogsignals)} signals {sorted({a.name for a in seg.analogsignals})}")
         if len(block.segments) > 5:
             print(f"  ... {len(block.segments) - 5} more segments")
-    _ = neo
     return 0
 
 

@@ -1,5 +1,9 @@
 """Tests of hhlif.analysis.reports and plots: analyze / compare on files, outputs, bad input."""
 import json
+import os
+import pathlib
+import re
+import stat
 
 import matplotlib
 import neo
@@ -8,6 +12,7 @@ import pytest
 import quantities as pq
 
 from hhlif.analysis.errors import AnalysisInputError
+from hhlif.analysis.io import TEMPORARY_MARK
 from hhlif.analysis.plots import FIGURES, overlay_spike_trains, raster_plot, save_figure
 from hhlif.analysis.reports import analyze, compare_files
 
@@ -22,7 +27,7 @@ def test_analyze_foreign_nix_writes_json_and_figures(foreign_nix, tmp_path):
     for name in FIGURES:
         png = (figs / name).read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
-    assert not list(tmp_path.rglob("*.tmp"))  # atomic writes leave no temporary file
+    assert not [p for p in tmp_path.rglob("*") if TEMPORARY_MARK in p.name]  # none left
     # no silent overwrite, checked before anything is written
     with pytest.raises(FileExistsError, match="s.json"):
         analyze(foreign_nix, json_path=out)
@@ -54,7 +59,7 @@ def test_figures_do_not_touch_pyplot_state(build, tmp_path):
 @pytest.mark.parametrize("make, match", [
     (lambda p: p / "missing.nix", "no such file"),
     (lambda p: (p / "junk.txt").write_text("garbage \x00 text") and p / "junk.txt", "junk.txt"),
-    (lambda p: (p / "junk.abc").write_text("?") and p / "junk.abc", "not a format Neo"),
+    (lambda p: (p / "junk.abc").write_text("?") and p / "junk.abc", "not a format hhlif reads"),
 ])
 def test_analyze_bad_files_give_clear_errors(tmp_path, make, match):
     with pytest.raises(AnalysisInputError, match=match):
@@ -106,3 +111,97 @@ def test_overlay_accepts_plain_arrays(tmp_path):
     assert len(fig.axes) == 2
     with pytest.raises(AnalysisInputError, match="2 panels but candidate has 1"):
         overlay_spike_trains([[1], [2]], [[1]])
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_outputs_get_the_permissions_the_umask_allows(foreign_nix, tmp_path, umask_022):
+    """Issue 13, item 13: group and others may read results (not mkstemp's 0600)."""
+    from hhlif.analysis.information_recordings import mi_command
+
+    analyze(foreign_nix, json_path=tmp_path / "a.json", figures_dir=tmp_path / "figs")
+    compare_files(foreign_nix, foreign_nix, json_path=tmp_path / "c.json",
+                  figure_path=tmp_path / "c.png")
+    mi_command(foreign_nix, json_path=tmp_path / "mi.json", n_bootstrap=0, word_length=2)
+    save_figure(raster_plot([neo.SpikeTrain([1] * pq.ms, t_stop=2 * pq.ms)]), tmp_path / "r.png")
+    outputs = [p for p in tmp_path.rglob("*") if p.is_file() and p != foreign_nix]
+    assert len(outputs) == 4 + 5 + 1
+    assert {stat.S_IMODE(p.stat().st_mode) for p in outputs} == {0o644}
+
+
+def test_a_failing_output_removes_the_ones_written_before_it(tmp_path):
+    """All or none: the JSON that failed takes the figures written before it away."""
+    from hhlif.analysis.plots import write_outputs
+
+    def fail(tmp):
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_outputs([(tmp_path / "a.png", lambda tmp: pathlib.Path(tmp).write_bytes(b"1")),
+                       (tmp_path / "b.json", fail)])
+    assert list(tmp_path.iterdir()) == []
+    # a file that existed before and was replaced with force stays (it cannot be restored)
+    (tmp_path / "kept.txt").write_text("old")
+    with pytest.raises(OSError):
+        write_outputs([(tmp_path / "kept.txt", lambda tmp: pathlib.Path(tmp).write_text("new")),
+                       (tmp_path / "b.json", fail)], force=True)
+    assert (tmp_path / "kept.txt").read_text() == "new" and not (tmp_path / "b.json").exists()
+
+
+def test_one_neuron_gets_no_empty_correlation_figure(tmp_path):
+    """Issue 13, item 16: a figure with nothing to show is not written, and the report says so."""
+    from hhlif.analysis.plots import correlation_matrix_plot, summary_figures
+
+    trains = [neo.SpikeTrain(np.linspace(5, 95, 10) * pq.ms, t_stop=100 * pq.ms)]
+    summary, text = analyze(trains, json_path=tmp_path / "s.json", figures_dir=tmp_path / "f")
+    assert not (tmp_path / "f" / "correlation_matrix.png").exists()
+    assert (tmp_path / "f" / "raster.png").exists()
+    assert "correlation_matrix.png: undefined: fewer than 2 active neurons" in text
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert set(report["figures_not_drawn"]) == {"correlation_matrix.png"}
+    assert "correlation_matrix.png" not in report["figures"]
+    written = summary_figures(trains, tmp_path / "g")
+    assert set(written.skipped) == {"correlation_matrix.png"} and len(written.written) == 4
+    # drawn on its own, the figure states the reason on frameless axes (no empty 0..1 plot)
+    fig = correlation_matrix_plot(trains)
+    assert not fig.axes[0].axison
+    assert any("fewer than 2 active neurons" in t.get_text() for t in fig.axes[0].texts)
+
+
+def _tick_labels(fig, axis="y"):
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
+    lo, hi = ax.get_ylim() if axis == "y" else ax.get_xlim()
+    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return ([t for t in ticks if lo <= t <= hi], [t.get_text() for t in labels])
+
+
+def test_count_axes_have_integer_ticks_and_log_axes_plain_labels(build):
+    """Issue 13, item 16: neuron counts in whole numbers; 0.1, 1, 10 rather than 10^-1."""
+    from hhlif.analysis.plots import isi_distributions, rate_histogram
+
+    one = build.poisson_trains(1, 20 * pq.Hz, 1 * pq.s, seed=2)
+    ticks, _ = _tick_labels(raster_plot(one))
+    assert ticks == [0.0]
+    many = build.poisson_trains(12, 20 * pq.Hz, 2 * pq.s, seed=3)
+    ticks, _ = _tick_labels(rate_histogram(many))
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    ticks, labels = _tick_labels(isi_distributions(many), axis="x")
+    visible = [t for t in labels if t]
+    assert visible and all(re.fullmatch(r"[0-9.]+", t) for t in visible), visible
+    assert "1" in visible and "10" in visible
+
+
+def test_equivalence_figure_has_integer_sizes():
+    from hhlif.analysis.equivalence import find_equivalent_size, plot_equivalence
+
+    res = find_equivalent_size(lambda n, sd: [n / 10 + 0.01 * s for s in sd], reference=0.55,
+                               reference_size=4, seeds=[0, 1], n_bootstrap=0, n_max=8)
+    ticks, labels = _tick_labels(plot_equivalence(res), axis="x")
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks

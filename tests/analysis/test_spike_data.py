@@ -132,7 +132,7 @@ def test_bad_sources_give_clear_errors(tmp_path, build):
         load_spikes(garbage)
     unknown = tmp_path / "data.xyz"
     unknown.write_text("??")
-    with pytest.raises(AnalysisInputError, match=r"data\.xyz.*not a format Neo recognises"):
+    with pytest.raises(AnalysisInputError, match=r"data\.xyz.*not a format hhlif reads"):
         load_spikes(unknown)
     # a NIX file holding only an AnalogSignal
     block = neo.Block()
@@ -158,21 +158,25 @@ def test_empty_trains_load_as_silent_neurons():
     assert data.n_neurons == 2 and data.n_spikes == 0
 
 
-@pytest.mark.parametrize("suffix", [".mat", ".pkl"])
-def test_other_neo_formats_load_like_foreign_nix(suffix, build, tmp_path):
-    """A user's recording in another format Neo writes (MATLAB via NeoMatlabIO, pickle via
-    PickleIO) loads through neo.io.get_io with the same spikes as the Block it holds."""
-    import neo
-    import quantities as pq
-
+def _lab_block(build):
     block = neo.Block(name="lab recording")
     for s in range(2):
         seg = neo.Segment(name=f"trial {s}")
         seg.spiketrains.extend(build.poisson_trains(3, 15 * pq.Hz, 1 * pq.s, seed=30 + s))
         block.segments.append(seg)
+    return block
+
+
+@pytest.mark.parametrize("suffix", [".mat", ".nix"])
+def test_other_neo_formats_load_like_foreign_nix(suffix, build, tmp_path):
+    """A user's recording in another safe format Neo writes (MATLAB via NeoMatlabIO) loads
+    with the same spikes as the Block it holds."""
+    block = _lab_block(build)
     path = tmp_path / f"lab{suffix}"
-    io = neo.io.get_io(str(path))
+    io = neo.io.NeoMatlabIO(str(path)) if suffix == ".mat" else neo.io.NixIO(str(path), "ow")
     io.write_block(block)
+    if suffix == ".nix":
+        io.close()
     data = load_spikes(path)
     expected = [np.asarray(st.rescale("ms").magnitude) for seg in block.segments
                 for st in seg.spiketrains]
@@ -181,3 +185,93 @@ def test_other_neo_formats_load_like_foreign_nix(suffix, build, tmp_path):
     for k, times in enumerate(expected):
         got = np.asarray(data.times.rescale("ms").magnitude)[np.asarray(data.indices) == k]
         np.testing.assert_allclose(np.sort(got), np.sort(times), rtol=0, atol=1e-9)
+
+
+def test_plain_text_spike_trains_load(tmp_path):
+    """One train per line of tab-separated spike times (Neo's AsciiSpikeTrainIO), in s."""
+    path = tmp_path / "trains.txt"
+    path.write_text("0.1\t0.5\t0.9\n0.2\t0.4\n")
+    data = load_spikes(path)
+    assert data.n_neurons == 2 and data.n_spikes == 5
+    np.testing.assert_allclose(data.times.magnitude[data.indices == 1], [0.2, 0.4], rtol=1e-6)
+
+
+class _Payload:
+    """Unpickling this object creates the file ``marker`` (what an attacker's pickle could do)."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("name", ["evil.pkl", "evil.pickle", "EVIL.PKL", "evil.p"])
+def test_a_pickle_is_refused_and_never_unpickled(name, tmp_path):
+    import pickle
+
+    from hhlif.analysis.errors import UnsafeFileError
+    from hhlif.analysis.spike_data import read_neo_file
+
+    marker = tmp_path / "created_by_the_pickle"
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps(_Payload(marker)))
+    for reader in (load_spikes, read_neo_file):
+        with pytest.raises(UnsafeFileError, match=r"pickle .*runs code.*convert it to NIX") as err:
+            reader(path)
+        assert name in str(err.value) and "\n" not in str(err.value)
+    assert not marker.exists()
+    # the same bytes under a name a safe reader owns are read as that format, never unpickled
+    for disguise in ("evil.nix", "evil.mat", "evil.txt"):
+        (tmp_path / disguise).write_bytes(path.read_bytes())
+        with pytest.raises(AnalysisInputError, match=disguise):
+            load_spikes(tmp_path / disguise)
+    assert not marker.exists()
+
+
+def test_safe_readers_exclude_every_reader_that_can_run_code():
+    """The allow-list never names PickleIO or ElphyIO (eval), and each listed IO exists."""
+    import inspect
+
+    from hhlif.analysis.spike_data import PICKLE_SUFFIXES, SAFE_READERS
+
+    assert not set(SAFE_READERS) & set(PICKLE_SUFFIXES)
+    for suffix, name in SAFE_READERS.items():
+        cls = getattr(neo.io, name)
+        assert name not in ("PickleIO", "ElphyIO")
+        source = inspect.getsource(inspect.getmodule(cls))
+        assert "import pickle" not in source and "eval(" not in source, name
+        assert suffix.startswith(".") and suffix == suffix.lower()
+
+
+def _hhlif_nix(build, tmp_path, simulated_ms, name="run.nix"):
+    trains = build.poisson_trains(3, 20 * pq.Hz, 0.2 * pq.s, seed=4)  # spans 0..200 ms
+    block = build.hhlif_block([trains], packed=False)
+    if simulated_ms is not None:
+        block.annotations["simulated_ms"] = simulated_ms
+    return build.write_nix(block, tmp_path / name)
+
+
+def test_an_interrupted_run_is_refused(build, tmp_path):
+    path = _hhlif_nix(build, tmp_path, 61.5)
+    with pytest.raises(AnalysisInputError, match=r"run\.nix: the run was interrupted at 61\.5 "
+                                                 r"of 200 ms.*nothing from it is analysed"):
+        load_spikes(path)
+    with pytest.raises(AnalysisInputError, match="interrupted"):
+        load_spikes(_hhlif_nix(build, tmp_path, float("nan"), "nan.nix"))
+
+
+@pytest.mark.parametrize("simulated_ms", [200.0, 200.0 - 1e-7, 250.0, None])
+def test_a_complete_run_or_a_file_without_simulated_ms_loads(build, tmp_path, simulated_ms):
+    data = load_spikes(_hhlif_nix(build, tmp_path, simulated_ms))
+    assert data.n_neurons == 3 and float(data.duration.rescale(pq.ms)) == pytest.approx(200)
+    if simulated_ms is not None:
+        assert data.annotations["simulated_ms"] == pytest.approx(simulated_ms)
+
+
+def test_simulated_ms_of_a_foreign_file_is_ignored(tmp_path, build):
+    """Only hhlif files (annotation hhlif_format) carry the meaning of simulated_ms."""
+    block = _lab_block(build)
+    block.annotations["simulated_ms"] = 1.0
+    data = load_spikes(build.write_nix(block, tmp_path / "foreign.nix"))
+    assert data.n_neurons == 6 and not data.annotations["hhlif"]
