@@ -55,7 +55,7 @@ def check_output(path, force: bool = False, *, inputs: Iterable = ()) -> Path:
     Raises :class:`OutputExistsError` if it exists and ``force`` is false, ``ValueError`` if
     it is one of ``inputs`` (an output never replaces the file it is computed from), and
     ``PermissionError`` / ``NotADirectoryError`` if its folder cannot be created or written.
-    The folder is created if missing.
+    Nothing is created: a missing folder is made when the file is written.
     """
     path = Path(path)
     for source in inputs:
@@ -71,8 +71,9 @@ def check_output(path, force: bool = False, *, inputs: Iterable = ()) -> Path:
     return path
 
 
-def check_folder(folder, *, what: str | None = None) -> Path:
-    """Create ``folder`` if missing and check that files can be created in it."""
+def check_folder(folder, *, what: str | None = None, create: bool = False) -> Path:
+    """Check that ``folder`` exists or can be created, and that files can be written in it
+    (its nearest existing ancestor is a writable folder); ``create`` makes it."""
     folder = Path(folder)
     what = what or f"output folder {str(folder)!r}"
     existing = folder
@@ -84,6 +85,8 @@ def check_folder(folder, *, what: str | None = None) -> Path:
         raise NotADirectoryError(f"{what}: {str(existing)!r} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise PermissionError(f"{what}: folder {str(existing)!r} is not writable")
+    if not create:
+        return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,6 +129,7 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
     :class:`OutputExistsError` and its temporary file is removed.
     """
     path = check_output(path, force)
+    check_folder(path.parent if str(path.parent) else Path("."), create=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMPORARY_MARK}", suffix=path.suffix,
                                dir=str(path.parent))
     os.close(fd)

@@ -47,10 +47,16 @@ class BuiltinProtocol:
     def make(self, model: str | None = None, seed: int = 0, **values):
         """Build the protocol with ``values`` replacing defaults (units checked)."""
         unknown = sorted(set(values) - set(self.defaults))
+        model_values = {}
         if unknown:
-            raise UnknownNameError(
-                f"parameter {unknown[0]!r}: not a parameter of protocol {self.name!r}; valid"
-                f" parameters are {', '.join(sorted(self.defaults))}")
+            model_parameters = self._model_parameters(model)
+            model_values = {k: values[k] for k in unknown if k in model_parameters}
+            unknown = [k for k in unknown if k not in model_values]
+            if unknown:
+                raise UnknownNameError(
+                    f"parameter {unknown[0]!r}: not a parameter of protocol {self.name!r}"
+                    f" ({', '.join(sorted(self.defaults))}) or of its model"
+                    f" ({', '.join(sorted(model_parameters)) or 'none'})")
         params = {}
         for key, default in self.defaults.items():
             value = values.get(key, default)
@@ -58,7 +64,26 @@ class BuiltinProtocol:
         kwargs = dict(params, seed=seed)
         if model is not None:
             kwargs["model"] = model
-        return self.factory(**kwargs)
+        made = self.factory(**kwargs)
+        if model_values:
+            if not isinstance(made, Protocol):
+                raise UnknownNameError(
+                    f"parameter {sorted(model_values)[0]!r}: protocol {self.name!r} compares"
+                    f" models with their own parameters; it accepts only"
+                    f" {', '.join(sorted(self.defaults))}")
+            made = made.replace(parameters=dict(made.parameters, **model_values))
+        return made
+
+    def _model_parameters(self, model) -> dict:
+        """Parameters of the model this protocol would run (``--set`` accepts them too)."""
+        from hhlif import models
+
+        if model is None:
+            default = inspect.signature(self.factory).parameters.get("model")
+            model = None if default is None else default.default
+        if model is None or model is inspect.Parameter.empty:
+            return {}
+        return dict((models.get(model) if isinstance(model, str) else model).parameters)
 
 
 def _check(protocol, key, value, default):
@@ -202,7 +227,7 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
     if values is None:
         values = [2, 4, 6, 8, 10, 15, 20]
     vals = parse_value(values, "values") if isinstance(values, str) else values
-    if not isinstance(vals, (list, tuple, np.ndarray)) or len(vals) == 0:
+    if not isinstance(vals, (list, tuple, np.ndarray)) or np.ndim(vals) == 0 or len(vals) == 0:
         vals = [vals]
     from hhlif import models as _models
 

@@ -43,6 +43,14 @@ _EXTENSIONS = (("hhlif.protocols.study", "add_commands"),
 OUTPUT_SUFFIXES = (".nix",)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors on one line (``hhlif: error: ...``), exit status 2."""
+
+    def error(self, message):
+        command = self.prog if self.prog.startswith("hhlif") else "hhlif"
+        self.exit(2, f"hhlif: error: {message} (see {command} --help)\n")
+
+
 def _backend_help() -> str:
     from .backends import available_backends
 
@@ -84,11 +92,11 @@ def _add_verbosity(p: argparse.ArgumentParser, top: bool = False) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from ._version import __version__
 
-    parser = argparse.ArgumentParser(prog="hhlif", description=(
+    parser = _Parser(prog="hhlif", description=(
         "Hodgkin-Huxley and LIF models in Brian2: run protocols, export Neo/NIX, analyse."))
     parser.add_argument("--version", action="version", version=f"hhlif {__version__}")
     _add_verbosity(parser, top=True)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list models, protocols and backends")
 
     p = sub.add_parser("run", help="run a built-in protocol or a protocol script")
@@ -146,7 +154,10 @@ def main(argv=None) -> int:
     """
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # argparse: --help, --version (0) or a usage error (2)
+            return int(stop.code or 0)
         _set_verbosity(args)
         return int(args.func(args) if hasattr(args, "func") else _COMMANDS[args.command](args) or 0)
     except BrokenPipeError:  # output piped into `head` and the like: stop quietly
@@ -168,10 +179,19 @@ def main(argv=None) -> int:
 
 
 def _set_verbosity(args) -> None:
+    import warnings
+
     from . import running
 
     quiet = bool(getattr(args, "quiet", False))
     running.VERBOSE["messages"] = not quiet
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        # one line per warning, as the errors are (not Brian2's two-line log format)
+        if not quiet:
+            print(f"hhlif: warning: {message}", file=sys.stderr)
+
+    warnings.showwarning = show
     if getattr(args, "verbose", False):
         from brian2 import BrianLogger
 
@@ -261,8 +281,7 @@ def run_protocol_from_args(protocol, argv=None, args=None) -> int:
     from .running import run
 
     if args is None:
-        parser = argparse.ArgumentParser(prog=Path(sys.argv[0]).name,
-                                         description="run this protocol script")
+        parser = _Parser(prog=Path(sys.argv[0]).name, description="run this protocol script")
         _add_run_options(parser, with_model=False)
         args = parser.parse_args(argv)
         _set_verbosity(args)

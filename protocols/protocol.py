@@ -25,7 +25,7 @@ from brian2 import Quantity, ms, second
 from hhlif import models
 from hhlif.models import NeuronModel, check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
-from hhlif.models.units import MAX_LISTED, format_each, format_quantity
+from hhlif.models.units import MAX_LISTED, format_each, format_quantity, format_value
 
 from .stimuli import CURRENT, Constant, Stimulus
 
@@ -120,14 +120,15 @@ class Protocol:
         if self.dt is not None:
             object.__setattr__(self, "dt", check_quantity("dt", self.dt, second, positive=True))
             if float(self.dt) > float(self.duration):
-                raise ParameterError(f"dt={self.dt!r}: expected a step shorter than the"
-                                     f" duration {self.duration!r}")
+                raise ParameterError(f"dt={format_value(self.dt)}: expected a step shorter than"
+                                     f" the duration {format_value(self.duration)}")
         object.__setattr__(self, "record_dt", check_quantity("record_dt", self.record_dt, second,
                                                              positive=True))
         object.__setattr__(self, "intrinsic_noise", check_quantity(
             "intrinsic_noise", self.intrinsic_noise, CURRENT))
         if float(self.intrinsic_noise) < 0:
-            raise ParameterError(f"intrinsic_noise={self.intrinsic_noise!r}: expected >= 0")
+            raise ParameterError(f"intrinsic_noise={format_value(self.intrinsic_noise)}: expected"
+                                 f" a standard deviation >= 0")
         object.__setattr__(self, "intrinsic_tau", check_quantity(
             "intrinsic_tau", self.intrinsic_tau, second, positive=True))
         if not isinstance(self.stimulus, Stimulus):
@@ -245,6 +246,11 @@ class Protocol:
         if len(lengths) > 1:
             raise ParameterError(f"conditions: parameters have different numbers of values"
                                  f" {sorted(lengths)}; expected equal lengths (they are zipped)")
+        model_conditions = {k: q for k, q in out.items() if k in self._model.parameters
+                            and k not in self.stimulus.parameters}
+        if model_conditions:  # physical meaning per condition, before anything is built
+            self._model.check_parameter_values(model_conditions, lengths.pop(),
+                                               entries="conditions")
         return out
 
 

@@ -407,9 +407,11 @@ def check_size(protocol: Protocol, backend: str = "cpp") -> dict:
     limit = _memory_limit()
     rate = _FASTEST_STEPS_PER_S.get(backend, 1e9)
     seconds = est["neuron_steps"] / rate
-    sizes = (f"{est['neurons']:.3g} model neurons x {protocol.duration} at"
-             f" dt={protocol.integration_dt} (trials={protocol.trials},"
-             f" {protocol.n_neurons // max(int(protocol.trials), 1)} conditions/copies)")
+    from hhlif.models.units import format_quantity
+
+    sizes = (f"{est['neurons']:.3g} model neurons (trials={protocol.trials} x"
+             f" {protocol.n_neurons // max(int(protocol.trials), 1)} conditions) x"
+             f" {format_quantity(protocol.duration)} at dt={format_quantity(protocol.integration_dt)}")
     if est["bytes"] > limit:
         parts = ", ".join(f"{k.split('_')[0]} {_bytes(v)}" for k, v in est.items()
                           if k.endswith("_bytes") and v)

@@ -52,7 +52,7 @@ def test_run_step_writes_nix_that_plain_neo_reads(tmp_path, capsys):
     (["run", "step", "--dt", "0*ms"], "'dt'"),
     (["run", "step", "--set", "amplitude=__import__('os')"], "expected a number with Brian2 units"),
     (["run", "step", "--set", "amplitude=10*parsec"], "unknown unit 'parsec'"),
-    (["info", "/nonexistent/file.nix"], "does not exist"),
+    (["info", "/nonexistent/file.nix"], "no such file"),
 ])
 def test_bad_input_one_clear_line_exit_2(args, message, capsys):
     code, _, err = _run(args, capsys)
@@ -65,7 +65,7 @@ def test_unreadable_input_file(tmp_path, capsys):
     bad = tmp_path / "bad.nix"
     bad.write_text("garbage")
     code, _, err = _run(["info", str(bad)], capsys)
-    assert code == 2 and "not a readable NIX file" in err
+    assert code == 2 and "cannot be opened as a NIX file" in err
 
 
 @pytest.mark.standalone
