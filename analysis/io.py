@@ -31,10 +31,13 @@ from typing import Callable, Iterable
 
 from .errors import OutputExistsError
 
-__all__ = ["atomic_output", "check_output", "check_outputs", "TEMPORARY_MARK", "umask_mode"]
+__all__ = ["atomic_output", "check_output", "check_outputs", "check_folder", "TEMPORARY_MARK",
+           "umask_mode", "stale_temporaries", "remove_stale_temporaries"]
 
-#: Every temporary file of an atomic write has this in its name (``.NAME.hhlif-tmp-XXXX``),
-#: so leftovers of a killed write can be found and removed (``hhlif cache clean``).
+#: Every temporary file of an atomic write has this in its name
+#: (``.NAME.hhlif-tmp-PID-XXXX``), so leftovers of a killed write can be found and removed:
+#: the next write of the same file removes those whose process is gone, and
+#: ``hhlif cache clean`` removes them from the caches.
 TEMPORARY_MARK = ".hhlif-tmp-"
 
 
@@ -130,8 +133,9 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
     """
     path = check_output(path, force)
     check_folder(path.parent if str(path.parent) else Path("."), create=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMPORARY_MARK}", suffix=path.suffix,
-                               dir=str(path.parent))
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMPORARY_MARK}{os.getpid()}-",
+                               suffix=path.suffix, dir=str(path.parent))
     os.close(fd)
     os.remove(tmp)  # some writers (NIX/HDF5) want to create the file themselves
     try:
@@ -145,6 +149,48 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def stale_temporaries(folder) -> list[Path]:
+    """Temporary files of atomic writes in ``folder`` whose writing process is gone (killed
+    with SIGKILL or by a power cut, the only ways a write leaves one behind)."""
+    folder = Path(folder)
+    found = []
+    try:
+        candidates = list(folder.glob(f".*{TEMPORARY_MARK}*"))
+    except OSError:
+        return found
+    for candidate in candidates:
+        pid_text = candidate.name.split(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
+        if not pid_text.isdigit() or not _alive(int(pid_text)):
+            found.append(candidate)
+    return found
+
+
+def remove_stale_temporaries(path) -> list[Path]:
+    """Remove the leftovers of killed writes of ``path`` (see :func:`stale_temporaries`)."""
+    path = Path(path)
+    removed = []
+    for candidate in stale_temporaries(path.parent if str(path.parent) else Path(".")):
+        if candidate.name.startswith(f".{path.name}{TEMPORARY_MARK}"):
+            try:
+                candidate.unlink()
+                removed.append(candidate)
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _link_exclusive(tmp: str, path: Path) -> None:

@@ -87,6 +87,8 @@ class BuiltinProtocol:
 
 
 def _check(protocol, key, value, default):
+    from hhlif.models.units import format_value
+
     context = f"protocol {protocol!r} parameter"
     if isinstance(default, Quantity):
         if isinstance(value, (list, tuple)) and value and isinstance(value[0], Quantity):
@@ -96,7 +98,7 @@ def _check(protocol, key, value, default):
         if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
             return value.lower() in ("true", "1")
         if not isinstance(value, (bool, int, np.integer)):
-            raise ParameterError(f"{context} {key!r}={value!r}: expected true or false")
+            raise ParameterError(f"{context} {key!r}={format_value(value)}: expected true or false")
         return bool(value)
     if isinstance(default, int):
         if isinstance(value, Quantity) and get_dimensions(value).is_dimensionless:
@@ -104,21 +106,21 @@ def _check(protocol, key, value, default):
         if isinstance(value, float) and value == int(value):
             value = int(value)
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-            raise ParameterError(f"{context} {key!r}={value!r}: expected an integer")
+            raise ParameterError(f"{context} {key!r}={format_value(value)}: expected an integer")
         if value < 1 and key not in ("seed",):
-            raise ParameterError(f"{context} {key!r}={value!r}: expected an integer >= 1")
+            raise ParameterError(f"{context} {key!r}={format_value(value)}: expected an integer >= 1")
         return int(value)
     if isinstance(default, float):
         if isinstance(value, Quantity):
             if not get_dimensions(value).is_dimensionless:
-                raise ParameterError(f"{context} {key!r}={value!r}: expected a plain number")
+                raise ParameterError(f"{context} {key!r}={format_value(value)}: expected a plain number")
             value = float(value)
         if not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
-            raise ParameterError(f"{context} {key!r}={value!r}: expected a finite number")
+            raise ParameterError(f"{context} {key!r}={format_value(value)}: expected a finite number")
         return float(value)
     if isinstance(default, str):
         if not isinstance(value, str):
-            raise ParameterError(f"{context} {key!r}={value!r}: expected a word")
+            raise ParameterError(f"{context} {key!r}={format_value(value)}: expected a word")
         return value
     return value
 
@@ -188,8 +190,8 @@ def fi_curve(model="hh", seed=0, i_min=0 * CURRENT, i_max=50 * CURRENT, n=21,
     if n < 2:
         raise ParameterError(f"protocol 'fi-curve' parameter 'n'={n!r}: expected at least 2")
     if float(i_max) <= float(i_min):
-        raise ParameterError(f"protocol 'fi-curve' parameter 'i_max'={i_max!r}: expected a"
-                             f" value above i_min={i_min!r}")
+        raise ParameterError(f"protocol 'fi-curve' parameter 'i_max'={format_quantity(i_max)}:"
+                             f" expected a value above i_min={format_quantity(i_min)}")
     amps = np.linspace(float(i_min), float(i_max), int(n)) * (1 * CURRENT) / float(1 * CURRENT)
     return Protocol(model=model, stimulus=S.Constant(0 * CURRENT), duration=duration,
                     conditions={"amplitude": amps}, trials=trials, seed=seed, name="fi-curve",

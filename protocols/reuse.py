@@ -116,7 +116,8 @@ class ReusableBuild:
         from brian2 import Network, SpikeMonitor, StateMonitor
         from brian2.devices.device import device
 
-        from .running import _record_indices, _structure_key, build_simulation, interruptible
+        from .running import (_record_indices, _say, _structure_key, build_simulation,
+                              interruptible)
 
         if self._context is not None:
             return self
@@ -151,6 +152,7 @@ class ReusableBuild:
                 Network(objects).run(protocol.duration, namespace={})
                 BUILD_LOG.append((self.backend.name, str(self._session.directory)))
                 t1 = time.perf_counter()
+                _say(f"compiling {self.backend.name} build in {self._session.directory}")
                 device.build(directory=str(self._session.directory), compile=True, run=False)
             self.compiles_ += 1
             self._compile_s = time.perf_counter() - t1

@@ -30,7 +30,7 @@ from brian2 import Hz, Quantity, TimedArray, amp, get_dimensions, meter, ms, sec
 
 from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError
-from hhlif.models.units import format_quantity, uniform_value
+from hhlif.models.units import format_quantity, format_value, uniform_value
 
 __all__ = [
     "Stimulus", "StimulusCode", "Constant", "Step", "PulseTrain", "Ramp", "Sine", "Square",
@@ -337,7 +337,7 @@ class _Periodic(Stimulus):
                                float(check_quantity("resolution", self.resolution, second)))
         if not (self.resolution >= 0):
             raise ParameterError(f"{type(self).__name__} parameter 'resolution'="
-                                 f"{self.resolution!r}: expected a time >= 0")
+                                 f"{format_value(self.resolution)}: expected a time >= 0")
 
 
 @dataclass(frozen=True)
@@ -473,7 +473,8 @@ class OrnsteinUhlenbeck(_Sampled):
             raise ParameterError("OrnsteinUhlenbeck: mean, std and tau must be scalars (the"
                                  " noise is frozen: one realisation for all neurons)")
         if float(self.std) < 0:
-            raise ParameterError(f"OrnsteinUhlenbeck parameter 'std'={self.std!r}: expected >= 0")
+            raise ParameterError(f"OrnsteinUhlenbeck parameter 'std'={format_value(self.std)}:"
+                                 f" expected >= 0")
 
     def _expression(self):
         raise NotImplementedError
@@ -638,7 +639,8 @@ class PoissonInput(Stimulus):
             raise ParameterError(f"PoissonInput parameter 'n_sources'={self.n_sources!r}:"
                                  f" expected an integer >= 1")
         if np.any(np.asarray(self.rate) < 0):
-            raise ParameterError(f"PoissonInput parameter 'rate'={self.rate!r}: expected >= 0")
+            raise ParameterError(f"PoissonInput parameter 'rate'={format_value(self.rate)}:"
+                                 f" expected >= 0")
         if not 0 <= self.modulation <= 1:
             raise ParameterError(f"PoissonInput parameter 'modulation'={self.modulation!r}:"
                                  f" expected a value in [0, 1]")

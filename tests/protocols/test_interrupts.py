@@ -177,3 +177,27 @@ def test_two_concurrent_hhlif_runs_to_one_file_exactly_one_wins(tmp_path):
     assert f"output {str(out)!r} exists" in loser[1]
     assert out.is_file()
     assert not [p for p in tmp_path.iterdir() if TEMPORARY_MARK in p.name]
+
+
+def test_a_killed_write_leaves_a_temporary_that_the_next_write_removes(tmp_path):
+    """SIGKILL during an export leaves ``.x.nix.hhlif-tmp-PID-...``; the next write of the
+    same file removes it (its process is gone), a live writer's temporary is kept."""
+    from hhlif.analysis.io import stale_temporaries
+
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from hhlif.analysis.io import atomic_output\n"
+              "def write(tmp):\n"
+              "    Path(tmp).write_text('half')\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n"
+              f"atomic_output({str(tmp_path / 'x.nix')!r}, write)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL
+    leftovers = stale_temporaries(tmp_path)
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(".x.nix" + TEMPORARY_MARK)
+    assert not (tmp_path / "x.nix").exists()
+    live = tmp_path / f".x.nix{TEMPORARY_MARK}{os.getpid()}-abc.nix"
+    live.write_text("another writer, still running")
+    atomic_output(tmp_path / "x.nix", lambda tmp: Path(tmp).write_text("done"))
+    assert (tmp_path / "x.nix").read_text() == "done"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["x.nix", live.name])
