@@ -89,11 +89,9 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
         from .cli import condition_table
 
         rows = condition_table(recording)
-        amps = [_label_number(r["label"]) for r in rows]
+        param, amps, unit = _condition_axis(recording, rows)
         fig, ax = plt.subplots(figsize=(5, 4))
         ax.plot(amps, [r["rate_hz"] for r in rows], "o-")
-        param = rows[0]["label"].split("=")[0] if rows and "=" in rows[0]["label"] else "amplitude"
-        unit = rows[0]["label"].split("*", 1)[1] if rows and "*" in rows[0]["label"] else ""
         ax.set(xlabel=f"{param} ({unit_label(unit)})", ylabel="firing rate (Hz)",
                title=f"{recording.model}: f–I curve" if recording.protocol == "fi-curve"
                else f"{recording.model}: rate vs {param}")
@@ -103,8 +101,13 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
     return written
 
 
-def _label_number(label: str) -> float:
-    try:
-        return float(label.split("=", 1)[1].split("*")[0])
-    except (IndexError, ValueError):
-        return float("nan")
+def _condition_axis(recording, rows):
+    """(parameter, value per row, unit) of the varied parameter, from the recording's
+    design (never parsed back from the labels)."""
+    conditions = (recording.design or {}).get("conditions") or {}
+    names = conditions.get("names") or []
+    if not names:
+        return "condition", [r["condition"] for r in rows], ""
+    name = names[0]
+    values = conditions["values"][name]
+    return name, [values[r["condition"]] for r in rows], conditions["units"].get(name, "")

@@ -3,7 +3,10 @@
 Layout (readable by plain ``neo``, no hhlif needed):
 
 * Block annotations: ``hhlif_format`` (1), ``protocol``, ``model``, ``provenance_json`` (all
-  provenance as one JSON string: NIX corrupts nested dicts and fails on None).
+  provenance as one JSON string: NIX corrupts nested dicts and fails on None),
+  ``design_json`` (how the recording was made: frozen / time-varying stimulus, trials,
+  condition values with units; see :meth:`hhlif.protocols.Protocol.design`) and
+  ``simulated_ms`` (the simulated time the run reached; readers refuse a shorter one).
 * One Segment per (trial, condition), annotated ``trial``, ``condition``,
   ``condition_label``.
 * Per population and segment, spike trains either **per neuron** (annotations ``neuron``,
@@ -51,6 +54,10 @@ def to_neo(recording: Recording, packed: bool | None = None):
     block = neo.Block(name=f"hhlif {recording.protocol}",
                       hhlif_format=1, protocol=recording.protocol, model=recording.model,
                       provenance_json=json.dumps(recording.provenance, sort_keys=True))
+    if recording.design:
+        # how the recording was made (hhlif.protocols.Protocol.design): analysis dispatches
+        # on this, never on the protocol's name
+        block.annotations["design_json"] = json.dumps(recording.design, sort_keys=True)
     if recording.simulated_ms is not None:
         # the simulated time the run reached: readers refuse a file whose run stopped early
         block.annotations["simulated_ms"] = float(recording.simulated_ms)
@@ -182,7 +189,8 @@ def from_neo(block) -> Recording:
                      protocol=str(ann.get("protocol")), model=str(ann.get("model")),
                      provenance=provenance,
                      simulated_ms=(float(_as_python(ann["simulated_ms"]))
-                                   if "simulated_ms" in ann else None))
+                                   if "simulated_ms" in ann else None),
+                     design=json.loads(ann["design_json"]) if "design_json" in ann else {})
 
 
 def write_nix(recording: Recording, path, *, force: bool = False, packed: bool | None = None) -> Path:

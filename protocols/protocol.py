@@ -187,6 +187,31 @@ class Protocol:
             labels[c] = ", ".join(f"{k}={t[c]}" for k, t in texts.items())
         return labels
 
+    def design(self) -> dict:
+        """What an analysis needs to know about how the recording was made (written into
+        every hhlif file as ``design_json``, so analysis never guesses from a name).
+
+        ``frozen_stimulus``: every trial of a condition receives the same stimulus sample
+        path (always, in hhlif: stimulus noise is frozen by the stimulus's seed);
+        ``time_varying_stimulus``: the stimulus is a sampled (noise or array) waveform, the
+        design of the direct method; ``conditions``: the varied parameters, their values
+        per condition in the display unit given under ``units``.
+        """
+        from hhlif.models.units import display_unit
+
+        names = list(self._conditions)
+        values, units = {}, {}
+        for key, q in self._conditions.items():
+            unit, text = display_unit(q)
+            values[key] = [float(f"{v:.12g}") for v in  # no float noise of the conversion
+                           np.asarray(q if unit is None else q / unit, dtype=float).ravel()]
+            units[key] = "1" if unit is None else text
+        return {"frozen_stimulus": True,
+                "time_varying_stimulus": bool(self.stimulus.sampled),
+                "trials": int(self.trials), "n_conditions": int(self.n_conditions),
+                "conditions": {"names": names, "values": values, "units": units},
+                "stimulus": type(self.stimulus).__name__}
+
     def per_copy_values(self) -> tuple[dict, dict]:
         """(stimulus values, model-parameter values), each one value per copy."""
         stim, model = {}, {}

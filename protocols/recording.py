@@ -112,6 +112,9 @@ class Recording:
         ``t_stop`` cannot exist: construction raises
         :class:`~hhlif.models.errors.IncompleteRunError`, so a truncated run is never
         saved, cached or analysed.
+    design : dict
+        How the recording was made, for the analysis (:meth:`Protocol.design`: frozen
+        stimulus, time-varying stimulus, trials, conditions with values and units).
     """
 
     populations: dict
@@ -122,6 +125,7 @@ class Recording:
     model: str
     provenance: dict = field(default_factory=dict)
     simulated_ms: float | None = None
+    design: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.simulated_ms is None:
@@ -201,6 +205,8 @@ def _diff(a: Recording, b: Recording) -> str | None:
         return "condition_labels"
     if a.provenance != b.provenance:
         return "provenance"
+    if a.design != b.design:
+        return "design"
     if list(a.populations) != list(b.populations):
         return "populations"
     for name in a.populations:

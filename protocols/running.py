@@ -497,7 +497,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
     return Recording(populations=pops, t_start=0.0, t_stop=duration_ms,
                      condition_labels=protocol.condition_labels(), protocol=protocol.name,
                      model=protocol.neuron_model.name, provenance={},
-                     simulated_ms=float(simulated_ms))
+                     simulated_ms=float(simulated_ms), design=protocol.design())
 
 
 def _provenance(protocol, backend, threads, session, *, build, run, wall, populations) -> dict:

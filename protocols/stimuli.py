@@ -75,6 +75,9 @@ class Stimulus:
 
     _fields: ClassVar[Mapping[str, Any]] = {}
     _positive: ClassVar[tuple] = ()
+    #: Whether the current is a sampled waveform (frozen noise, an array): a recording of
+    #: its repeated trials is the design of the direct information method.
+    sampled: ClassVar[bool] = False
 
     def __post_init__(self):
         for name, reference in self._fields.items():
@@ -418,6 +421,8 @@ SEED_WAVEFORMS = ("constant", "sine", "square", "sawtooth", "triangle")
 # ---------------------------------------------------------------------- noise (frozen)
 @dataclass(frozen=True)
 class _Sampled(Stimulus):
+    sampled: ClassVar[bool] = True
+
     """Base of stimuli given by samples on a grid of step ``sample_dt`` (TimedArray)."""
 
     def samples(self, duration, n: int | None = None):
@@ -677,6 +682,10 @@ class SumStimulus(Stimulus):
     def __post_init__(self):
         if not self.parts or not all(isinstance(p, Stimulus) for p in self.parts):
             raise ParameterError("SumStimulus: expected one or more stimuli")
+
+    @property
+    def sampled(self) -> bool:  # noqa: D401 - the class attribute, for a sum
+        return any(p.sampled for p in self.parts)
 
     @property
     def parameters(self):

@@ -106,3 +106,30 @@ def test_unreadable_file_gives_clear_error(tmp_path):
         Recording.load(bad)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         Recording.load(tmp_path / "missing.nix")
+
+
+def test_the_file_records_its_design_with_units(tmp_path):
+    """The analysis reads the design (frozen / time-varying stimulus, condition values with
+    units) from the file, never from the protocol's name or parsed labels."""
+    from brian2 import ms, uA, cm
+
+    from hhlif.protocols import Protocol, Recording, run, stimuli
+
+    protocol = Protocol(model="lif", stimulus=stimuli.Constant(2 * uA / cm**2),
+                        duration=10 * ms, conditions={"amplitude": [1.5, 3] * uA / cm**2},
+                        trials=2, name="my-own-name")
+    rec = run(protocol, backend="runtime")
+    assert rec.design["conditions"] == {"names": ["amplitude"],
+                                        "values": {"amplitude": [1.5, 3.0]},
+                                        "units": {"amplitude": "uA/cm**2"}}
+    assert rec.design["trials"] == 2 and rec.design["time_varying_stimulus"] is False
+    noisy = protocol.replace(stimulus=stimuli.OrnsteinUhlenbeck(mean=2 * uA / cm**2,
+                                                               std=1 * uA / cm**2,
+                                                               tau=5 * ms, seed=1),
+                             conditions={})
+    assert noisy.design()["time_varying_stimulus"] is True
+    path = tmp_path / "d.nix"
+    rec.save(path)
+    back = Recording.load(path)
+    assert back.design == rec.design and back.simulated_ms == rec.simulated_ms
+    assert back.equals(rec)
