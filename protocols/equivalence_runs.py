@@ -29,7 +29,12 @@ evaluate_point
 measure_equivalence, measure_equivalences
     Reference network of N neurons over seeds, then the size search of the candidate
     model (:func:`hhlif.analysis.equivalence.find_equivalent_size`), every simulation
-    through :mod:`hhlif.protocols.sweeps`.
+    through :mod:`hhlif.protocols.sweeps`.  Names, numbers, settings, the backend and the
+    worst-case size of the search are checked before the first simulation.
+estimate_search, check_search_size
+    Worst-case memory (largest simulation) and CPU time (whole search) from the sizes
+    alone; a search beyond :data:`MEMORY_FRACTION` of the machine's memory or
+    :data:`MAX_CPU_HOURS` is refused (:class:`SizeLimitError`) unless ``size_limit=False``.
 
 Metrics and their direction
 ---------------------------
@@ -80,9 +85,10 @@ from hhlif.analysis.readout import readout_accuracy, response_features
 from hhlif.models.errors import ParameterError, UnknownNameError
 
 __all__ = ["ClassNetwork", "class_protocol", "class_waveforms", "ei_network",
-           "population_counts", "response_metrics", "evaluate_point", "spike_statistics", "stats_distance",
-           "measure_equivalence", "measure_equivalences", "METRICS", "DEFAULT_SETTINGS",
-           "QUICK_SETTINGS", "PROTOCOLS", "settings_for"]
+           "population_counts", "response_metrics", "evaluate_point", "spike_statistics",
+           "stats_distance", "measure_equivalence", "measure_equivalences", "METRICS",
+           "DEFAULT_SETTINGS", "QUICK_SETTINGS", "PROTOCOLS", "settings_for",
+           "estimate_search", "check_search_size", "SizeLimitError"]
 
 #: metric -> direction of "better" (see the module table).
 METRICS = {"mi": "increasing", "readout": "increasing", "stats": "decreasing",
@@ -147,22 +153,83 @@ DEFAULT_SETTINGS = {
 QUICK_SETTINGS = dict(DEFAULT_SETTINGS, repeats=20, duration_ms=60.0, bin_ms=20.0)
 
 
+#: How each setting is checked: (kind, lower bound, lower bound excluded, upper bound);
+#: kinds: ``int`` (an integer; an integral float is accepted), ``number`` (finite).
+_SETTING_RULES = {
+    "n_classes": ("int", 2, False, None), "waveform_seed": ("int", 0, False, None),
+    "repeats": ("int", 5, False, None), "noise_sources": ("int", 1, False, None),
+    "mi_levels": ("int", 2, False, None), "ei_drive_sources": ("int", 0, False, None),
+    "waveform_mean_uA_cm2": ("number", None, False, None),
+    "coupling_uA_cm2": ("number", None, False, None),
+    "waveform_std_uA_cm2": ("number", 0, False, None),
+    "noise_std_uA_cm2": ("number", 0, False, None),
+    "ei_weight_e_uA_cm2": ("number", 0, False, None), "ei_g": ("number", 0, False, None),
+    "ei_drive_rate_hz": ("number", 0, False, None),
+    "ei_drive_weight_uA_cm2": ("number", 0, False, None),
+    "ei_waveform_std_uA_cm2": ("number", 0, False, None),
+    "waveform_tau_ms": ("number", 0, True, None), "duration_ms": ("number", 0, True, None),
+    "bin_ms": ("number", 0, True, None), "noise_tau_ms": ("number", 0, True, None),
+    "noise_rate_hz": ("number", 0, True, None), "readout_alpha": ("number", 0, True, None),
+    "ei_tau_syn_ms": ("number", 0, True, None),
+    "connection_probability": ("number", 0, True, 1),
+    "ei_fraction_excitatory": ("number", 0, True, 1),
+}
+_WHY = {"repeats": " (5-fold cross-validation)", "n_classes": " (a discrimination task)",
+        "mi_levels": " (levels of the pooled count)"}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
+
+
+def _check_setting(key: str, value):
+    """The value of one setting, checked (integral floats of integer settings become ints)."""
+    kind, low, open_low, high = _SETTING_RULES[key]
+    what = "an integer" if kind == "int" else "a finite number"
+    if low is not None:
+        what += f" {'>' if open_low else '>='} {low:g}"
+    if high is not None:
+        what += f" and <= {high:g}"
+    if not _is_number(value) or (kind == "int" and float(value) != int(value)) or \
+            (low is not None and (value <= low if open_low else value < low)) or \
+            (high is not None and value > high):
+        raise ParameterError(f"setting {key!r}={value!r}: expected {what}{_WHY.get(key, '')}")
+    return int(value) if kind == "int" else value
+
+
 def settings_for(overrides: Mapping | None = None, quick: bool = False) -> dict:
-    """Default settings with ``overrides`` applied (unknown keys raise)."""
+    """Default settings with ``overrides`` applied, every value checked.
+
+    Raises
+    ------
+    UnknownNameError
+        For a key that is not a setting (the message lists them).
+    ParameterError
+        For a value of the wrong type or out of range (one line naming the setting, the
+        value and what was expected).
+    """
     base = dict(QUICK_SETTINGS if quick else DEFAULT_SETTINGS)
     for key, value in dict(overrides or {}).items():
         if key not in base:
             raise UnknownNameError(f"setting {key!r}: unknown; valid settings are"
                                    f" {', '.join(sorted(base))}")
         base[key] = value
-    if int(base["repeats"]) < 5:
-        raise ParameterError(f"setting 'repeats'={base['repeats']!r}: expected at least 5"
-                             " (5-fold cross-validation)")
-    if len(base["classes_uA_cm2"]) < 2:
-        raise ParameterError(f"setting 'classes_uA_cm2'={base['classes_uA_cm2']!r}: expected"
-                             " at least two classes")
-    if int(base["n_classes"]) < 2:
-        raise ParameterError(f"setting 'n_classes'={base['n_classes']!r}: expected at least 2")
+    for key, rule in _SETTING_RULES.items():
+        base[key] = _check_setting(key, base[key])
+    classes = base["classes_uA_cm2"]
+    if not isinstance(classes, (list, tuple)) or len(classes) < 2 or \
+            not all(_is_number(c) for c in classes):
+        raise ParameterError(f"setting 'classes_uA_cm2'={classes!r}: expected a list of at"
+                             " least two finite numbers (the class currents, µA/cm²)")
+    steps = base["dt_ms"]
+    if not isinstance(steps, Mapping) or not all(
+            isinstance(k, str) and _is_number(v) and v > 0 for k, v in steps.items()):
+        raise ParameterError(f"setting 'dt_ms'={steps!r}: expected a mapping of model names to"
+                             " time steps in ms > 0, e.g. {\"lif\": 0.1}")
+    if base["bin_ms"] > base["duration_ms"]:
+        raise ParameterError(f"setting 'bin_ms'={base['bin_ms']!r}: expected at most"
+                             f" duration_ms={base['duration_ms']!r}")
     return base
 
 
@@ -679,19 +746,24 @@ def reference_stats_distances(stats: Sequence[Mapping]) -> list[float]:
 
 
 def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-classes",
-                   settings: Mapping | None = None, backend: str = "runtime") -> dict:
+                   settings: Mapping | None = None, backend: str = "runtime",
+                   size_limit: bool = True) -> dict:
     """Simulate ``n`` neurons of ``model`` on the task with ``seed``; return its metrics.
 
     Everything in and out is JSON, so :mod:`hhlif.protocols.sweeps` can cache and
     distribute it.  The result also holds the cost: wall time of the simulation, neurons
-    simulated, steps, and neuron-steps per second.
+    simulated, steps, and neuron-steps per second.  ``size_limit=False`` skips the run's
+    own size check (see :func:`hhlif.protocols.running.run`).
     """
     from .running import run
 
     s = settings_for(settings)
     p = class_protocol(model, int(n), int(seed), s, protocol=protocol)
     t0 = time.perf_counter()
-    rec = run(p, backend=backend, progress=False)
+    if size_limit:
+        rec = run(p, backend=backend, progress=False)
+    else:
+        rec = run(p, backend=backend, progress=False, size_limit=False)
     wall = time.perf_counter() - t0
     k = n_classes_of(protocol, s)
     counts, labels = population_counts(rec, int(n), k, int(s["repeats"]), float(s["bin_ms"]))
@@ -714,15 +786,162 @@ def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-clas
     return out
 
 
+# ----------------------------------------------------------------------------- sizes
+#: Rough cost of one simulation, measured on the development machine (runtime device,
+#: 2026-12): memory per model neuron (state, stimulus tables, monitors; LIF 1.3 kB, 2.1 kB
+#: in the E/I network), per synapse, per recorded spike (at most _RATE_BOUND_HZ), and
+#: throughput in neuron-steps per second on one core (LIF 3.4 M measured; the estimate
+#: uses less, so it errs on the long side).
+_BYTES_PER_NEURON = {"hh": 3000.0}
+_DEFAULT_BYTES_PER_NEURON = 2000.0
+_BYTES_PER_SYNAPSE = 80.0
+_BYTES_PER_SPIKE = 16.0
+_RATE_BOUND_HZ = 200.0
+_STEPS_PER_S = {"hh": 1.3e6, "lif": 2.0e6, "s-lif2hh": 1.0e6}
+_OVERHEAD_S = 1.5
+#: Fraction of this machine's memory one simulation of the search may need.
+MEMORY_FRACTION = 0.5
+#: Longest search (CPU-hours, worst case) run without ``size_limit=False``.
+MAX_CPU_HOURS = 48.0
+
+
+class SizeLimitError(ParameterError):
+    """An equivalence search whose estimated memory or time exceeds the limits."""
+
+
+def _physical_memory() -> float:
+    import os
+
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 16.0 * 2**30
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000.0
+    return f"{n:.3g} PB"
+
+
+def estimate_search(reference: str, candidate: str, size: int, seeds: int = 3,
+                    protocol: str = "waveform-classes", settings: Mapping | None = None,
+                    quick: bool = False, n_max: int | None = None,
+                    resolution: float = 0.1) -> dict:
+    """Worst-case cost of an equivalence search, from the sizes alone (nothing is built).
+
+    The candidate is assumed to be evaluated at every size of the doubling from N up to
+    ``n_max`` and then in a bisection of ``log2(1 / resolution)`` steps near ``n_max``: an
+    upper bound (a search that matches early costs far less).
+
+    Returns
+    -------
+    dict
+        ``copies`` (class x repeat copies per simulation), ``largest_neurons`` (model
+        neurons of the largest simulation), ``memory_bytes`` (of that simulation),
+        ``cpu_seconds`` (the whole search on one core), ``simulations`` and ``n_max``.
+    """
+    from hhlif import models
+
+    s = settings_for(settings, quick=quick)
+    size = int(size)
+    n_max = int(n_max) if n_max is not None else 32 * size
+    seeds = int(seeds)
+    copies = n_classes_of(protocol, s) * int(s["repeats"])
+    duration_ms = float(s["duration_ms"])
+    recurrent = protocol == "ei-classes" or float(s["coupling_uA_cm2"]) != 0.0
+
+    def one(model: str, n: int) -> tuple[float, float]:
+        dt_ms = (s.get("dt_ms") or {}).get(model) or float(models.get(model).dt) * 1e3
+        steps = duration_ms / float(dt_ms)
+        units = float(n) * copies * getattr(models.get(model), "units_per_neuron", 1)
+        memory = units * (_BYTES_PER_NEURON.get(model, _DEFAULT_BYTES_PER_NEURON)
+                          + _BYTES_PER_SPIKE * _RATE_BOUND_HZ * duration_ms / 1000.0)
+        if recurrent:
+            memory += _BYTES_PER_SYNAPSE * float(s["connection_probability"]) * n * units
+        memory += 8.0 * n_classes_of(protocol, s) * duration_ms / 0.1   # class waveforms
+        seconds = units * steps / _STEPS_PER_S.get(model, 1.0e6)
+        return memory, seconds
+
+    ref_memory, ref_seconds = one(reference, size)
+    top_memory, top_seconds = one(candidate, n_max)
+    doublings = max(0, math.ceil(math.log2(max(n_max / size, 1.0)))) + 1
+    bisections = max(1, math.ceil(math.log2(1.0 / resolution))) if 0 < resolution < 1 else 1
+    simulations = seeds * (1 + doublings + bisections)
+    # doubling: sizes sum to < 2 n_max; bisection: at most n_max each
+    cpu = seeds * (ref_seconds + (2 + bisections) * top_seconds) + simulations * _OVERHEAD_S
+    return {"copies": copies, "largest_neurons": float(max(size, n_max)) * copies,
+            "memory_bytes": max(ref_memory, top_memory), "cpu_seconds": cpu,
+            "simulations": simulations, "n_max": n_max}
+
+
+def check_search_size(reference: str, candidate: str, size: int, seeds: int = 3,
+                      protocol: str = "waveform-classes", settings: Mapping | None = None,
+                      quick: bool = False, n_max: int | None = None, resolution: float = 0.1,
+                      names: Mapping | None = None) -> dict:
+    """Refuse a search that cannot fit, before anything is built; returns the estimate.
+
+    The worst case of :func:`estimate_search` is compared with :data:`MEMORY_FRACTION` of
+    this machine's memory (one simulation) and :data:`MAX_CPU_HOURS` (the whole search).
+    ``names`` maps ``size``, ``n_max`` and ``seeds`` to how the caller spells them (the CLI:
+    ``--size`` ...).
+
+    Raises
+    ------
+    SizeLimitError
+        One line: the sizes, both estimates and both limits, and the override.
+    """
+    names = {"size": "size", "n_max": "n_max", "seeds": "seeds", "override": "size_limit=False",
+             **dict(names or {})}
+    est = estimate_search(reference, candidate, size, seeds, protocol, settings, quick, n_max,
+                          resolution)
+    limit = MEMORY_FRACTION * _physical_memory()
+    hours = est["cpu_seconds"] / 3600.0
+    if est["memory_bytes"] <= limit and hours <= MAX_CPU_HOURS:
+        return est
+    s = settings_for(settings, quick=quick)
+    default = " (default 32 N)" if n_max is None else ""
+    raise SizeLimitError(
+        f"equivalence search too large: {names['size']}={int(size)},"
+        f" {names['n_max']}={est['n_max']}{default}, {names['seeds']}={int(seeds)},"
+        f" {n_classes_of(protocol, s)} classes x repeats={s['repeats']},"
+        f" duration_ms={s['duration_ms']:g}: the largest simulation has"
+        f" {est['largest_neurons']:.3g} neurons and needs about {_bytes(est['memory_bytes'])}"
+        f" of memory (limit {_bytes(limit)}, {MEMORY_FRACTION:.0%} of this machine's), the"
+        f" search up to {hours:.3g} CPU-hours (limit {MAX_CPU_HOURS:g}); expected smaller"
+        f" sizes, or pass {names['override']} to run it anyway")
+
+
+def _check_search_arguments(size, seeds, n_max, resolution, tolerance, n_bootstrap,
+                            n_min: int) -> None:
+    """The search's numbers, checked before any simulation (one line each)."""
+    def integer(name, value, low):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ParameterError(f"{name}={value!r}: expected an integer >= {low}")
+
+    integer("size", size, n_min)
+    integer("seeds", seeds, 2)
+    if n_max is not None:
+        integer("n_max", n_max, max(n_min, 1))
+    integer("n_bootstrap", n_bootstrap, 0)
+    if not (_is_number(resolution) and 0 < resolution < 1):
+        raise ParameterError(f"resolution={resolution!r}: expected a number in (0, 1)")
+    if not (_is_number(tolerance) and tolerance >= 0):
+        raise ParameterError(f"tolerance={tolerance!r}: expected a finite number >= 0")
+
+
 # ----------------------------------------------------------------------------- driver
 def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: int = 20,
                          metrics: Sequence[str] = ("mi",), protocol: str = "waveform-classes",
                          seeds: int = 3, scheduler: Any = "local", settings: Mapping | None = None,
                          quick: bool = False, backend: str = "runtime", cache: Any = None,
-                         force: bool = False, n_max: int | None = None,
+                         force: bool | None = None, n_max: int | None = None,
                          resolution: float = 0.1, tolerance: float = 0.0,
                          n_bootstrap: int = 2000, progress: bool = True,
-                         n_workers: int | None = None) -> dict:
+                         n_workers: int | None = None, recompute: bool = False,
+                         size_limit: bool = True) -> dict:
     """Equivalent candidate size for several metrics, sharing every simulation.
 
     Parameters
@@ -739,8 +958,11 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         Networks (seeds) per size; the reference uses seeds ``1000 + k``, the candidate
         ``k``, so that a model compared with itself is not compared with the very same
         simulations.
-    scheduler, n_workers, cache, force, progress
+    scheduler, n_workers, cache, progress
         See :class:`hhlif.protocols.sweeps.SweepRunner`.
+    recompute : bool
+        Compute every simulation again instead of reading the sweep cache (and replace
+        the cached entries).  ``force`` is an older name for it.
     settings : mapping, optional
         Overrides of :data:`DEFAULT_SETTINGS` (or :data:`QUICK_SETTINGS` with ``quick``).
     backend : str
@@ -748,10 +970,22 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         C++ backend would compile each new size).
     n_max, resolution, tolerance, n_bootstrap
         See :func:`hhlif.analysis.equivalence.find_equivalent_size` (``n_max`` default 32 N).
+    size_limit : bool
+        Refuse, before any simulation, a search whose worst-case memory or time exceeds
+        the limits (:func:`check_search_size`); False runs it anyway.
 
     Returns
     -------
     dict of str to EquivalenceResult
+
+    Raises
+    ------
+    UnknownNameError, ParameterError, SizeLimitError
+        Bad names, numbers or sizes, all checked before the first simulation.
+    hhlif.protocols.sweeps.SweepError
+        Some simulations failed (the others are cached).
+    hhlif.models.errors.RunInterrupted
+        Ctrl-C: the finished simulations are cached, the interrupted one is not.
     """
     from ._version import __version__
     from .sweeps import SweepRunner
@@ -766,22 +1000,37 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         if m not in METRICS:
             raise UnknownNameError(f"metric {m!r}: unknown; valid metrics are"
                                    f" {', '.join(METRICS)}")
-    if isinstance(seeds, bool) or int(seeds) < 2:
-        raise ParameterError(f"seeds={seeds!r}: expected an integer >= 2 (the interval is"
-                             " over seeds)")
-    if isinstance(size, bool) or int(size) < 1:
-        raise ParameterError(f"size={size!r}: expected an integer >= 1")
+    from .backends import get_backend
+    from .sweeps import check_scheduler
+
+    n_min = max([PROTOCOL_N_MIN.get(protocol, 1)]
+                + [METRIC_N_MIN.get(m, 1) for m in metrics])
+    _check_search_arguments(size, seeds, n_max, resolution, tolerance, n_bootstrap,
+                            PROTOCOL_N_MIN.get(protocol, 1))
+    if n_max is not None and n_max < n_min:
+        raise ParameterError(f"n_max={n_max!r}: expected an integer >= {n_min} (the smallest"
+                             f" size of metric(s) {', '.join(metrics)} on {protocol})")
+    get_backend(backend)  # an unknown backend fails here, not inside every worker
+    check_scheduler(scheduler, connect=False)
     s = settings_for(settings, quick=quick)
+    if size_limit:
+        check_search_size(reference, candidate, size, seeds, protocol, s, False, n_max,
+                          resolution)
+    if force is not None:
+        recompute = recompute or bool(force)
     ref_seeds = [1000 + k for k in range(int(seeds))]
     cand_seeds = list(range(int(seeds)))
     t0 = time.perf_counter()
 
     def point(model, n, seed):
-        return {"model": model, "n": int(n), "seed": int(seed), "protocol": protocol,
-                "settings": s, "backend": backend}
+        out = {"model": model, "n": int(n), "seed": int(seed), "protocol": protocol,
+               "settings": s, "backend": backend}
+        if not size_limit:
+            out["size_limit"] = False   # only then: the usual points keep their keys
+        return out
 
     out = {}
-    with SweepRunner(scheduler, n_workers=n_workers, cache=cache, force=force,
+    with SweepRunner(scheduler, n_workers=n_workers, cache=cache, force=recompute,
                      progress=progress) as runner:
         ref = runner.map(evaluate_point, [point(reference, size, k) for k in ref_seeds],
                          label=f"{reference} N={size}").results

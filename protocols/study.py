@@ -21,8 +21,16 @@ Sections of the report (each with its figures, JSON and NIX recordings under ``-
 
 A section whose prerequisite is missing (a model or protocol not yet in the package) says
 so in the report instead of failing the study; an error inside a section is reported
-there too, and the command then exits with status 1.  Before it starts, the command
-prints an estimate of its duration.
+there and on the console (``[study] fi FAILED after 0.3 s: ...``), and the command then
+exits with status 1.  Before it starts, the command prints an estimate of its duration.
+
+Outputs: everything is first written to a hidden staging folder inside ``--out`` and moved
+into place only when the study has finished (``report.md`` last), so an interrupted study
+(Ctrl-C: exit status 130, one line) leaves ``--out`` as it was; the equivalence
+simulations that finished stay in the sweep cache and a rerun resumes from them.  An
+``--out`` that holds the results of an earlier study is refused without ``--force``;
+``--recompute`` ignores the sweep cache.  The backend, the scheduler (an address must
+answer within seconds) and ``--out`` are checked before anything runs.
 """
 
 from __future__ import annotations
@@ -31,7 +39,10 @@ import contextlib
 import io
 import json
 import math
+import os
 import platform
+import shutil
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -39,7 +50,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["add_commands", "study_command", "run_study", "StudyConfig", "estimate_seconds"]
+__all__ = ["add_commands", "study_command", "run_study", "StudyConfig", "estimate_seconds",
+           "earlier_results", "check_out"]
 
 FI_MODELS = ("hh", "lif", "s-lif2hh")
 
@@ -123,33 +135,109 @@ def add_commands(subparsers) -> None:
                               " f-I curves, information, equivalence ratios, cost.")
     p.add_argument("--quick", action="store_true", help="small sizes (< 2 minutes)")
     p.add_argument("--out", default="results", help="output folder (default results/)")
-    p.add_argument("--force", action="store_true", help="overwrite outputs in --out")
+    p.add_argument("--force", action="store_true",
+                   help="write into an --out that holds an earlier study, overwriting its files")
+    p.add_argument("--recompute", action="store_true",
+                   help="ignore the sweep cache: compute every equivalence simulation again")
     p.add_argument("--backend", default="auto",
                    help="backend of the single-network runs (default auto)")
     p.add_argument("--scheduler", default="local",
                    help="equivalence sweeps: local (default), serial or a scheduler address")
-    p.add_argument("--workers", type=int, default=None, help="local Dask workers")
+    p.add_argument("--workers", default=None, help="local Dask workers")
     p.set_defaults(func=study_command)
+
+
+#: What a study writes in ``--out``: a folder holding any of these holds earlier results.
+STUDY_OUTPUTS = ("report.md", "study.json", "figures", "recordings", "waveforms.json",
+                 "fi_curves.json", "information.json", "cost.json")
+
+
+def earlier_results(out) -> list[str]:
+    """Names in ``out`` that an earlier study wrote (folders end in ``/``)."""
+    out = Path(out)
+    if not out.is_dir():
+        return []
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir()
+                  if p.name in STUDY_OUTPUTS
+                  or (p.name.startswith("equivalence") and p.suffix == ".json"))
+
+
+def check_out(out, force: bool = False, option: str = "--out") -> Path:
+    """Check the output folder before anything runs (nothing is created).
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` holds the results of an earlier study and ``force`` is false.
+    ParameterError
+        ``out`` is a file, or it cannot be created or written.
+    """
+    from hhlif.analysis.errors import OutputExistsError
+    from hhlif.models.errors import ParameterError
+
+    from .equivalence_cli import checked_option
+    from .files import check_folder
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{option}={str(out)!r}: is a file; expected a folder")
+    found = earlier_results(out)
+    if found and not force:
+        listed = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+        raise OutputExistsError(f"{option}={str(out)!r}: holds the results of an earlier study"
+                                f" ({listed}); expected a new or empty folder, or pass --force"
+                                f" to overwrite them")
+    checked_option(option, out, lambda: check_folder(out, what=f"folder {str(out)!r}"))
+    return out
 
 
 def study_command(args) -> int:
     """Body of ``hhlif study``."""
-    from .files import check_output
+    from hhlif.models.errors import RunInterrupted
 
+    from .backends import get_backend
+    from .equivalence_cli import parse_integer
+    from .sweeps import check_scheduler
+
+    # every option before anything runs or is written
+    get_backend(args.backend)           # "backend 'x': unknown backend; valid ..."
+    check_scheduler(args.scheduler, connect=False, option="--scheduler")
+    workers = None if args.workers is None else parse_integer(args.workers, "--workers", 1)
     out = Path(args.out)
-    check_output(out / "report.md", args.force)
+    existed = out.exists()
+    check_out(out, args.force)
+    try:
+        check_scheduler(args.scheduler, connect=True, option="--scheduler")
+    except Exception:
+        _remove_if_empty(out, existed)
+        raise
     config = StudyConfig.make(args.quick)
-    import os
-
-    workers = args.workers or min(2, os.cpu_count() or 1) if args.scheduler == "local" else 1
-    est = estimate_seconds(config, workers=max(1, workers))
+    if args.scheduler == "local":
+        shown = workers or min(2, os.cpu_count() or 1)
+    else:
+        shown = 1
+    est = estimate_seconds(config, workers=max(1, shown))
     print(f"hhlif study{' --quick' if args.quick else ''}: estimated {est / 60:.1f} min"
           f" (rough; from the sizes and this package's measured throughputs), writing {out}/",
           flush=True)
-    report, ok = run_study(out, config, force=args.force, backend=args.backend,
-                           scheduler=args.scheduler, workers=args.workers)
+    try:
+        report, ok = run_study(out, config, force=args.force, backend=args.backend,
+                               scheduler=args.scheduler, workers=workers,
+                               recompute=args.recompute)
+    except KeyboardInterrupt as exc:
+        _remove_if_empty(out, existed)
+        raise RunInterrupted(f"interrupted: the study wrote nothing to {str(out)!r}; finished"
+                             f" equivalence simulations stay in the sweep cache, so the same"
+                             f" command resumes from them") from exc
     print(f"wrote {report}")
     return 0 if ok else 1
+
+
+def _remove_if_empty(folder: Path, existed: bool) -> None:
+    """Remove ``folder`` if this command created it and left it empty."""
+    if not existed:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 # ----------------------------------------------------------------------------- sections
@@ -230,7 +318,7 @@ def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
         rep.add("Not available in this installation: the `waveforms` protocol"
                 " (hhlif.protocols.waveforms) is missing, so the Fig. 3 table and figure"
                 " were not produced.", "")
-        return
+        return "the waveforms protocol is not available"
     from .builtin import get_protocol
 
     proto = get_protocol("waveforms").make()
@@ -402,7 +490,8 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
             "hh", "lif", n_ref, metrics=config.equivalence_metrics,
             protocol=protocol, seeds=config.equivalence_seeds, scheduler=scheduler,
             quick=config.quick, resolution=config.equivalence_resolution,
-            n_bootstrap=config.bootstrap, n_workers=workers, force=False)
+            n_bootstrap=config.bootstrap, n_workers=workers,
+            recompute=getattr(rep, "recompute", False))
         wall = time.perf_counter() - t0
         rows = []
         for metric, r in results.items():
@@ -476,7 +565,9 @@ def _section_cost(rep: _Report, config: StudyConfig) -> None:
     results = rep.data.get("equivalence")
     if not results:
         rep.add("The equivalence trade-off needs section 4, which did not complete.", "")
-        return
+        if rows:
+            rep.json("cost.json", {"single_runs": cost, "tradeoff": []})
+        return "needs section 4, which did not complete"
     trade = []
     fig = _figure()
     ax = fig.add_subplot(1, 1, 1)
@@ -514,51 +605,154 @@ def _section_cost(rep: _Report, config: StudyConfig) -> None:
 
 
 def run_study(out, config: StudyConfig | None = None, force: bool = False,
-              backend: str = "auto", scheduler="local", workers=None) -> tuple[Path, bool]:
-    """Run every section and write ``out/report.md``; returns (path, all sections ok)."""
+              backend: str = "auto", scheduler="local", workers=None,
+              recompute: bool = False) -> tuple[Path, bool]:
+    """Run every section and write ``out/report.md``; returns (path, all sections ok).
+
+    Parameters
+    ----------
+    out : path-like
+        Output folder; refused if it holds an earlier study's results and ``force`` is
+        false (:func:`check_out`).
+    config : StudyConfig, optional
+    force : bool
+        Overwrite the files of an earlier study in ``out``.
+    backend : str
+        Backend of the single-network sections (an unknown name fails here, before any
+        simulation).
+    scheduler, workers
+        Where the equivalence sweeps run (:class:`hhlif.protocols.sweeps.SweepRunner`).
+    recompute : bool
+        Ignore the sweep cache (compute every equivalence simulation again).
+
+    Every file is written to a staging folder inside ``out`` and moved into place once
+    every section has run (``report.md`` last); an interruption (``KeyboardInterrupt``)
+    leaves ``out`` as it was and propagates.
+    """
+    from hhlif.analysis.io import TEMPORARY_MARK, umask_mode
+
+    from .backends import get_backend
+    from .sweeps import check_scheduler
+
+    config = config or StudyConfig()
+    out = check_out(out, force, option="out")
+    be = get_backend(backend).name
+    check_scheduler(scheduler, connect=False)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".study{TEMPORARY_MARK}{os.getpid()}-",
+                                    dir=str(out)))
+    try:
+        os.chmod(staging, umask_mode(0o777))
+        report_ok = _run_sections(staging, config, be, scheduler, workers, recompute)
+        _publish(staging, out, force)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return out / "report.md", report_ok
+
+
+def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers,
+                  recompute: bool) -> bool:
+    """Run the sections, writing everything (report.md, study.json) into ``folder``."""
     import brian2
 
     from ._version import __version__
-    from .backends import get_backend
     from .files import atomic_output
 
-    config = config or StudyConfig()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rep = _Report(out, force)
+    rep = _Report(folder, False)
+    rep.recompute = recompute
     t_start = time.perf_counter()
-    be = get_backend(backend).name
     sections = [("waveforms", lambda: _section_waveforms(rep, config, be)),
                 ("fi", lambda: _section_fi(rep, config, be)),
                 ("mi", lambda: _section_mi(rep, config, be)),
                 ("equivalence", lambda: _section_equivalence(rep, config, scheduler, workers)),
                 ("cost", lambda: _section_cost(rep, config))]
-    timings = {}
+    timings, status = {}, {}
     for name, fn in sections:
         t0 = time.perf_counter()
         print(f"[study] {name} ...", flush=True)
         try:
-            fn()
+            skipped = fn()
+            status[name] = {"status": "skipped", "reason": skipped} if skipped else \
+                {"status": "done"}
         except Exception as exc:  # noqa: BLE001 - reported in the section, study goes on
             rep.ok = False
-            rep.add(f"**This section failed:** `{type(exc).__name__}: {exc}`", "",
+            error = f"{type(exc).__name__}: {exc}"
+            status[name] = {"status": "failed", "error": error}
+            rep.add(f"**This section failed:** `{error}`", "",
                     "```", traceback.format_exc(limit=4).strip(), "```", "")
         timings[name] = round(time.perf_counter() - t0, 2)
-        print(f"[study] {name} done in {timings[name]:.1f} s", flush=True)
+        status[name]["seconds"] = timings[name]
+        state = status[name]["status"]
+        if state == "failed":
+            line = status[name]["error"].splitlines()[0] if status[name]["error"] else ""
+            print(f"[study] {name} FAILED after {timings[name]:.1f} s: {line}", flush=True)
+        elif state == "skipped":
+            print(f"[study] {name} skipped ({status[name]['reason']})", flush=True)
+        else:
+            print(f"[study] {name} done in {timings[name]:.1f} s", flush=True)
     total = time.perf_counter() - t_start
+    failed = [k for k, v in status.items() if v["status"] == "failed"]
     head = [f"# hhlif study report{' (quick)' if config.quick else ''}", "",
             f"hhlif {__version__}, Brian2 {brian2.__version__}, NumPy {np.__version__},"
             f" Python {platform.python_version()}, {platform.platform()};"
             f" single-network backend `{be}`, equivalence sweeps on `{scheduler}`"
             f" (runtime backend). Written {time.strftime('%Y-%m-%d %H:%M:%S')}, total"
             f" {total:.1f} s (sections: "
-            + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + ").", "",
-            "Every number below was computed in this run (equivalence simulations may come"
-            " from the sweep cache of an earlier identical run; the section says how many).",
-            ""]
+            + ", ".join(f"{k} {_state_text(v)}" for k, v in status.items()) + ").", ""]
+    if failed:
+        head += [f"**{len(failed)} section(s) failed: {', '.join(failed)}** (see each"
+                 " section); the other numbers are valid.", ""]
+    head += ["Every number below was computed in this run (equivalence simulations may come"
+             " from the sweep cache of an earlier identical run; the section says how many).",
+             ""]
     text = "\n".join(head + rep.lines) + "\n"
-    path = atomic_output(out / "report.md", lambda tmp: Path(tmp).write_text(text),
-                         force=force)
+    atomic_output(folder / "report.md", lambda tmp: Path(tmp).write_text(text))
     rep.json("study.json", {"config": config.__dict__, "timings_s": timings,
-                            "total_s": total, "ok": rep.ok})
-    return path, rep.ok
+                            "sections": status, "total_s": total, "ok": rep.ok})
+    return rep.ok
+
+
+def _state_text(state: dict) -> str:
+    if state["status"] == "failed":
+        return f"FAILED after {state['seconds']:.0f} s"
+    if state["status"] == "skipped":
+        return "skipped"
+    return f"{state['seconds']:.0f} s"
+
+
+def _publish(staging: Path, out: Path, force: bool) -> list[Path]:
+    """Move every file of ``staging`` to the same place under ``out`` (``report.md`` last).
+
+    Without ``force`` an existing file is never replaced (a hard link claims the name, as in
+    :func:`hhlif.analysis.io.atomic_output`); with ``force`` it is (``os.replace``).
+    """
+    import errno
+
+    from hhlif.analysis.errors import OutputExistsError
+
+    files = sorted((p for p in staging.rglob("*") if p.is_file()),
+                   key=lambda p: (p.relative_to(staging).as_posix() == "report.md",
+                                  p.relative_to(staging).as_posix()))
+    moved = []
+    for source in files:
+        target = out / source.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if force:
+            os.replace(source, target)
+        else:
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                raise OutputExistsError(f"output {str(target)!r} appeared while the study ran"
+                                        " (another study writing the same folder?); pass"
+                                        " --force to overwrite it") from None
+            except OSError as exc:
+                if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY)  # claim the name
+                os.close(fd)
+                os.replace(source, target)
+            else:
+                os.remove(source)
+        moved.append(target)
+    return moved

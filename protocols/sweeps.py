@@ -12,6 +12,10 @@ SweepResult
     from the cache (``computed``, ``cached``), and the failures.
 point_key
     The content hash that names a point's cache file.
+verify_entry, CacheEntryError
+    Read a cache entry and check its schema and checksum.
+check_scheduler, SchedulerUnreachableError
+    Check a ``scheduler=`` value (and that an address answers) before any work.
 
 Where the points run (``scheduler=``)
 -------------------------------------
@@ -27,8 +31,12 @@ an address (``"tcp://host:8786"``)
     An existing scheduler; start its workers with ``--nthreads 1 --preload brian2``::
 
         dask scheduler &
-        dask worker tcp://host:8786 --nworkers 8 --nthreads 1 --preload brian2
+        dask worker tcp://host:8786 --nworkers 8 --nthreads 1 --preload brian2 \
+                    --preload hhlif.protocols.sweeps
         hhlif equivalence ... --scheduler tcp://host:8786
+
+    An address that does not answer within :data:`CONNECT_TIMEOUT_S` seconds is refused
+    with :class:`SchedulerUnreachableError` (one line naming the address).
 
 a ``Client`` or a cluster object
     E.g. an HPC cluster through dask-jobqueue (``pip install dask-jobqueue``)::
@@ -49,10 +57,34 @@ Cache and resumption
 Each point is named by the SHA-256 of its function (module and name), its inputs (JSON,
 sorted keys) and the code that computes it (:func:`code_fingerprint`: every hhlif source
 file, the function's module file, the Brian2/NumPy/SciPy versions), so a code change never
-reuses a stale point; its result is written as JSON atomically (temporary
-file, then rename) as soon as it is computed, by the worker and again by the client if
-missing.  A sweep that is killed or that fails on some points keeps every finished point;
-running it again computes only the missing ones.  ``force=True`` recomputes everything.
+reuses a stale point.  Its result is written as JSON as soon as it is computed, by the
+worker and again by the client if missing, through :func:`hhlif.analysis.io.atomic_output`
+(a temporary file, then a rename: a reader never sees half a file; permissions as the
+umask allows, so workers of a group can share a cache).  A sweep that is killed or that
+fails on some points keeps every finished point; running it again computes only the
+missing ones.  ``force=True`` recomputes everything.
+
+Every entry carries its schema version (:data:`CACHE_SCHEMA`), its key and the SHA-256 of
+its canonical content (``checksum``).  An entry that does not verify (edited by hand,
+corrupt, truncated, another schema) is reported with a :class:`HhlifWarning` naming the
+file, and its point is computed again (:func:`verify_entry`; ``hhlif cache info`` lists
+such entries, ``hhlif cache clean`` removes them).
+
+Interruptions
+-------------
+A point is cached only if its function returned normally *and* no interruption happened
+while it ran: a SIGINT (Ctrl-C) received during a point, a Brian2 run stopped early, or
+:class:`~hhlif.models.errors.RunInterrupted` / ``KeyboardInterrupt`` raised by the
+function.  In this process (``serial``) the interruption propagates as
+:class:`~hhlif.models.errors.RunInterrupted` (a ``KeyboardInterrupt``): the finished points
+stay cached, ``hhlif`` prints one line and exits with status 130.  In a Dask worker it
+becomes an :class:`~hhlif.models.errors.IncompleteRunError` failure of that point (the
+worker itself keeps running; ``KeyboardInterrupt`` would take it down), and a Ctrl-C of the
+client cancels the outstanding points and shuts the cluster down.  Workers of the embedded
+cluster preload this module (``dask_setup``), which turns a SIGINT reaching a worker (a
+Ctrl-C in the terminal reaches every process of the group) into "abandon the current point"
+instead of a crash with a traceback; start your own workers with
+``--preload brian2 --preload hhlif.protocols.sweeps`` for the same behaviour.
 
 Brian2 in workers
 -----------------
@@ -66,22 +98,48 @@ one).  ``worker_cache="per-worker"`` goes further and gives every worker process
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import logging
 import os
+import re
+import signal
 import sys
+import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-__all__ = ["SweepRunner", "SweepResult", "SweepError", "run_sweep", "point_key",
-           "default_sweep_cache", "code_fingerprint"]
+from hhlif.models.errors import (HhlifWarning, IncompleteRunError, ParameterError,
+                                 RunInterrupted)
 
-#: JSON format version of cached points (part of every key).
-CACHE_FORMAT = 1
+__all__ = ["SweepRunner", "SweepResult", "SweepError", "run_sweep", "point_key",
+           "default_sweep_cache", "code_fingerprint", "verify_entry", "CacheEntryError",
+           "check_scheduler", "SchedulerUnreachableError", "entry_checksum", "CACHE_SCHEMA"]
+
+#: JSON format version of cached points (part of every key: entries of another format are
+#: never looked up).
+CACHE_FORMAT = 2
+#: Schema version written in every entry and checked when it is read.
+CACHE_SCHEMA = 2
+#: Seconds a scheduler address has to answer (:func:`check_scheduler`, ``SweepRunner``).
+CONNECT_TIMEOUT_S = 5.0
+
+
+class CacheEntryError(ValueError):
+    """A cache entry that does not verify; ``path`` and ``reason`` say which and why."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(f"sweep cache entry {str(path)!r}: {reason}")
+        self.path, self.reason = Path(path), reason
+
+
+class SchedulerUnreachableError(ParameterError, ConnectionError):
+    """A ``scheduler`` value that is not a scheduler, or an address that does not answer."""
 
 
 class SweepError(RuntimeError):
@@ -221,53 +279,263 @@ def _path_for(cache: Path | None, function: Callable, key: str) -> Path | None:
     return cache / _function_name(function).replace(":", ".") / f"{key}.json"
 
 
+def _canonical_content(payload: Mapping) -> str:
+    content = {k: v for k, v in payload.items() if k != "checksum"}
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
+
+def entry_checksum(payload: Mapping) -> str:
+    """``sha256:<hex>`` of an entry's canonical JSON (sorted keys, no spaces), without its
+    ``checksum`` field."""
+    return "sha256:" + hashlib.sha256(_canonical_content(payload).encode()).hexdigest()
+
+
+def verify_entry(path, key: str | None = None) -> dict:
+    """Read the cache entry at ``path`` and check it; returns its content.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``<key>.json`` file of the sweep cache.
+    key : str, optional
+        The key the entry must carry (default: the file's stem).
+
+    Raises
+    ------
+    CacheEntryError
+        Unreadable, not JSON (truncated or corrupt), another schema version, a missing
+        field, another key than its file name, or a checksum that does not match the
+        content (edited by hand or corrupt).
+    """
+    path = Path(path)
+    key = path.stem if key is None else key
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CacheEntryError(path, f"unreadable ({exc})") from None
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        raise CacheEntryError(path, f"not valid JSON ({len(text)} bytes; truncated or"
+                                    " corrupt)") from None
+    if not isinstance(payload, dict):
+        raise CacheEntryError(path, "not a JSON object")
+    schema = payload.get("schema")
+    if schema != CACHE_SCHEMA:
+        older = " (written by an older hhlif)" if schema is None or (
+            isinstance(schema, int) and schema < CACHE_SCHEMA) else ""
+        raise CacheEntryError(path, f"schema {schema!r}, expected {CACHE_SCHEMA}{older}")
+    missing = [k for k in ("key", "function", "point", "result", "checksum") if k not in payload]
+    if missing:
+        raise CacheEntryError(path, f"missing field(s) {', '.join(missing)}")
+    if payload["checksum"] != entry_checksum(payload):
+        raise CacheEntryError(path, "checksum mismatch (edited by hand or corrupt)")
+    if payload["key"] != key:
+        raise CacheEntryError(path, f"holds key {str(payload['key'])[:16]}..., expected"
+                                    f" {key[:16]}... (its file name)")
+    return payload
+
+
 def _read(path: Path | None):
-    """(found, result) of a cached point; unreadable files count as missing."""
+    """(found, result) of a cached point; an entry that does not verify warns and counts as
+    missing (its point is computed again and the entry replaced)."""
     if path is None or not path.is_file():
         return False, None
     try:
-        payload = json.loads(path.read_text())
-        return True, payload["result"]
-    except (OSError, ValueError, KeyError):
+        return True, verify_entry(path)["result"]
+    except CacheEntryError as exc:
+        warnings.warn(HhlifWarning(f"{exc}; the point is computed again"), stacklevel=3)
         return False, None
 
 
 def _write(path: Path | None, function_name: str, point: Mapping, result: Any,
            wall: float) -> None:
+    """Write a verified entry atomically (replacing a bad one: keys are content-addressed)."""
     if path is None:
         return
     import platform
-    import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"function": function_name, "point": point, "result": result,
-               "wall_time_s": round(wall, 6), "host": platform.node(), "pid": os.getpid(),
+    from .files import atomic_output
+
+    payload = {"schema": CACHE_SCHEMA, "key": path.stem, "function": function_name,
+               "point": point, "result": result, "wall_time_s": round(wall, 6),
+               "host": platform.node(), "pid": os.getpid(),
                "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    payload["checksum"] = entry_checksum(payload)
     text = json.dumps(payload, indent=1, sort_keys=True, allow_nan=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
+    atomic_output(path, lambda tmp: Path(tmp).write_text(text), force=True)
+
+
+# ----------------------------------------------------------------------------- schedulers
+_ADDRESS = re.compile(r"^(?:(?P<proto>[a-z][a-z0-9+.-]*)://)?"
+                      r"(?P<host>\[[0-9a-fA-F:]+\]|[^\s/:\[\]]+)"
+                      r"(?::(?P<port>\d{1,5}))?/?$")
+
+
+def check_scheduler(scheduler: Any, connect: bool = True, timeout: float | None = None,
+                    option: str | None = None) -> Any:
+    """Check a ``scheduler=`` value before any work; returns it.
+
+    ``'local'``, ``'serial'``, ``None``, a ``Client`` or a cluster object pass.  A string
+    must be a scheduler address (``tcp://host:8786``, ``host:8786``); with ``connect`` a
+    Dask scheduler must answer there within ``timeout`` seconds (default
+    :data:`CONNECT_TIMEOUT_S`).  ``option`` is how
+    the caller names the value in messages (the CLI: ``--scheduler``).
+
+    Raises
+    ------
+    SchedulerUnreachableError
+        One line naming the value and what was expected (or why it did not answer).
+    """
+    if scheduler is None or not isinstance(scheduler, str) or scheduler in ("local", "serial"):
+        return scheduler
+    timeout = CONNECT_TIMEOUT_S if timeout is None else float(timeout)
+    label = f"{option}={scheduler!r}" if option else f"scheduler {scheduler!r}"
+    match = _ADDRESS.match(scheduler.strip())
+    if not match or (match.group("proto") in (None, "tcp", "tls") and not match.group("port")):
+        raise SchedulerUnreachableError(
+            f"{label}: expected 'local', 'serial' or the address of a running Dask scheduler"
+            f" such as tcp://host:8786")
+    if connect and match.group("proto") in (None, "tcp", "tls"):
+        import socket
+
+        host = match.group("host").strip("[]")
+        port = int(match.group("port"))
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+                reason = f"no answer within {timeout:g} s"
+            raise SchedulerUnreachableError(
+                f"{label}: cannot connect ({reason}); expected the address of a running Dask"
+                f" scheduler (start one with `dask scheduler`)") from None
+    if connect:
+        problem = _handshake(scheduler, timeout)
+        if problem:
+            raise SchedulerUnreachableError(
+                f"{label}: {problem}; expected the address of a running Dask scheduler"
+                f" (start one with `dask scheduler`)")
+    return scheduler
+
+
+def _handshake(address: str, timeout: float) -> str | None:
+    """None if a Dask server answers the handshake at ``address`` within ``timeout`` s, else
+    what went wrong (a server that accepts connections and never answers would otherwise
+    hang ``Client()``).  Runs in its own thread and event loop (callers may have one)."""
+    import asyncio
+    import concurrent.futures
+
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        from distributed.comm import connect
+    except ImportError:
+        return None
+
+    async def probe():
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout + 1.0)
+        await comm.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        try:
+            pool.submit(asyncio.run, probe()).result(timeout + 5.0)
+        except (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError):
+            return f"no Dask scheduler answered within {timeout:g} s"
+        except OSError as exc:
+            return f"cannot connect ({exc.strerror or type(exc).__name__})"
+        except Exception as exc:  # noqa: BLE001 - e.g. garbage read as a frame length
+            return f"the server there is not a Dask scheduler ({type(exc).__name__})"
+    return None
 
 
 # ----------------------------------------------------------------------------- worker side
-def _reset_brian2() -> None:
-    """Fresh Brian2 state between points (only if Brian2 is loaded)."""
+def _reset_brian2(start: bool = False) -> None:
+    """Fresh Brian2 state between points (only if Brian2 is loaded); at the start of a point
+    also forget an earlier point's stop request."""
     if "brian2" not in sys.modules:
         return
     import brian2
     from brian2.devices.device import get_device, reset_device
 
+    if start:
+        brian2.Network._globally_stopped = False
     try:
         get_device().reinit()
     finally:
         reset_device("runtime")
         brian2.start_scope()
+
+
+def _brian2_stopped() -> bool:
+    """Whether Brian2's last run in this process was stopped early (its SIGINT handler)."""
+    network = getattr(sys.modules.get("brian2"), "Network", None)
+    return bool(getattr(network, "_globally_stopped", False))
+
+
+#: SIGINTs seen by every :class:`_InterruptWatch` of this process.
+_INTERRUPTS = {"count": 0}
+
+
+class _InterruptWatch:
+    """SIGINT handler that counts each signal, then passes it on.
+
+    ``quiet`` (Dask workers, installed by :func:`dask_setup`): never raise into the
+    worker's event loop; stop a running Brian2 simulation at the end of its step instead.
+    Otherwise the previous handler (Brian2's, the lead's ``interruptible``, Python's) runs.
+    """
+
+    def __init__(self, previous, quiet: bool = False):
+        self.previous, self.quiet, self.active = previous, quiet, True
+
+    def __call__(self, signum, frame):
+        if self.active:
+            _INTERRUPTS["count"] += 1
+        if self.quiet:
+            network = getattr(sys.modules.get("brian2"), "Network", None)
+            if network is not None and getattr(network, "_globally_running", False):
+                network._globally_stopped = True
+            return None
+        previous = self.previous
+        if callable(previous):
+            return previous(signum, frame)
+        if previous == signal.SIG_IGN:
+            return None
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _watch_interrupts():
+    """Yields ``interrupted()``: True once a SIGINT reached this process during the block.
+
+    In the main thread a counting handler wraps the current one for the block; in other
+    threads (Dask workers) the count comes from the handler :func:`dask_setup` installed.
+    """
+    start = _INTERRUPTS["count"]
+    watch = None
+    if threading.current_thread() is threading.main_thread():
+        try:
+            watch = _InterruptWatch(signal.getsignal(signal.SIGINT))
+            signal.signal(signal.SIGINT, watch)
+        except (ValueError, OSError, TypeError):
+            watch = None
+    try:
+        yield lambda: _INTERRUPTS["count"] != start
+    finally:
+        if watch is not None:
+            if signal.getsignal(signal.SIGINT) is watch:
+                signal.signal(signal.SIGINT, watch.previous if watch.previous is not None
+                              else signal.default_int_handler)
+            else:  # another handler was installed on top of it: leave it as a pass-through
+                watch.active = False
+
+
+def dask_setup(worker=None) -> None:
+    """Dask preload hook (``--preload hhlif.protocols.sweeps``): a SIGINT reaching the worker
+    abandons the current point (it is not cached) instead of killing the worker."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    current = signal.getsignal(signal.SIGINT)
+    if not (isinstance(current, _InterruptWatch) and current.quiet):
+        signal.signal(signal.SIGINT, _InterruptWatch(current, quiet=True))
 
 
 def _worker_cache(mode: str | None) -> None:
@@ -279,20 +547,51 @@ def _worker_cache(mode: str | None) -> None:
         os.environ["HHLIF_CACHE"] = os.path.join(base, f"worker-{os.getpid()}")
 
 
+def _interrupted_message(function: Callable, point: Mapping) -> str:
+    return (f"interrupted: point {_canonical(point)[:200]} of {_function_name(function)} was"
+            f" stopped before it finished; it is not cached")
+
+
 def _compute_point(function: Callable, point: dict, path: str | None,
                    worker_cache: str | None = None):
-    """Run one point (in a worker or in-process) and write its cache file."""
+    """Run one point (in a worker or in-process) and write its cache file.
+
+    Nothing is written unless the function returned normally with no interruption while it
+    ran (see the module documentation); an interruption raises :class:`RunInterrupted`.
+    """
     _worker_cache(worker_cache)
-    _reset_brian2()
+    _reset_brian2(start=True)
     t0 = time.perf_counter()
-    try:
-        result = function(**point)
-    finally:
-        _reset_brian2()
-    result = json.loads(json.dumps(result, allow_nan=True))  # fail early if not JSON
+    with _watch_interrupts() as interrupted:
+        try:
+            result = function(**point)
+        except KeyboardInterrupt as exc:
+            if isinstance(exc, RunInterrupted):
+                raise
+            raise RunInterrupted(_interrupted_message(function, point)) from exc
+        except BaseException as exc:
+            if interrupted():  # e.g. analysis of a run that Ctrl-C cut short
+                raise RunInterrupted(_interrupted_message(function, point)) from exc
+            raise
+        finally:
+            stopped = _brian2_stopped()
+            _reset_brian2()
+        if interrupted() or stopped:
+            raise RunInterrupted(_interrupted_message(function, point))
+        result = json.loads(json.dumps(result, allow_nan=True))  # fail early if not JSON
     _write(Path(path) if path else None, _function_name(function), point, result,
            time.perf_counter() - t0)
     return result
+
+
+def _compute_point_in_worker(function: Callable, point: dict, path: str | None,
+                             worker_cache: str | None = None):
+    """:func:`_compute_point` for Dask: an interruption becomes an ordinary failure of the
+    point (a ``KeyboardInterrupt`` would take the worker down)."""
+    try:
+        return _compute_point(function, point, path, worker_cache)
+    except KeyboardInterrupt as exc:
+        raise IncompleteRunError(f"{exc} (worker pid {os.getpid()})") from None
 
 
 # ----------------------------------------------------------------------------- progress
@@ -340,7 +639,8 @@ class SweepRunner:
     cache : path, None or False
         Folder of the point cache (default ``$HHLIF_CACHE/sweeps``); ``False``: no cache.
     force : bool
-        Recompute points even if cached (and overwrite their files).
+        Recompute points even if cached (and overwrite their files): what the commands
+        call ``--recompute``.
     progress : bool
         Show a progress bar (tqdm if installed, else a line per point on stderr).
     worker_cache : {None, 'per-worker'}
@@ -365,7 +665,7 @@ class SweepRunner:
             raise ValueError(f"n_workers={n_workers!r}: expected an integer >= 1")
         if scheduler is None:
             scheduler = "local"
-        self.scheduler = scheduler
+        self.scheduler = check_scheduler(scheduler, connect=False)
         self.n_workers = n_workers
         self.cache = None if cache is False else Path(cache) if cache is not None \
             else default_sweep_cache()
@@ -398,11 +698,20 @@ class SweepRunner:
         if s == "local":
             n = self.n_workers or min(os.cpu_count() or 1, max(n_points, 1))
             self._cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                                         preload=["brian2"], dashboard_address=None,
-                                         silence_logs=logging.ERROR)
+                                         preload=["brian2", "hhlif.protocols.sweeps"],
+                                         dashboard_address=None, silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         elif isinstance(s, str):
-            self._client = Client(s)
+            check_scheduler(s, connect=True)  # fails in seconds, naming the address
+            try:
+                self._client = Client(s, timeout=CONNECT_TIMEOUT_S)
+            except Exception as exc:  # noqa: BLE001 - timeouts, refusals, non-Dask servers
+                what = "no answer" if isinstance(exc, (TimeoutError, OSError)) else \
+                    f"not a Dask scheduler: {type(exc).__name__}"
+                raise SchedulerUnreachableError(
+                    f"scheduler {s!r}: no Dask scheduler answered within"
+                    f" {CONNECT_TIMEOUT_S:g} s ({what}); expected the address of a running"
+                    f" Dask scheduler (start one with `dask scheduler`)") from None
         elif isinstance(s, Client):
             self._client = s
         else:  # a cluster object (LocalCluster, dask-jobqueue ...)
@@ -415,11 +724,21 @@ class SweepRunner:
             from dask.distributed import Client
         except ImportError:
             Client = ()  # noqa: N806
-        if self._client is not None and not isinstance(self.scheduler, Client):
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        client, cluster = self._client, self._cluster
         self._client = self._cluster = None
+        try:
+            if client is not None and not isinstance(self.scheduler, Client):
+                client.close()
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    def _abandon(self, futures) -> None:
+        """Cancel the points still queued or running (Ctrl-C of the client)."""
+        if not futures or self._client is None:
+            return
+        with contextlib.suppress(Exception):
+            self._client.cancel(futures, force=True)
 
     def __enter__(self) -> "SweepRunner":
         return self
@@ -454,6 +773,10 @@ class SweepRunner:
         t0 = time.perf_counter()
         points = [dict(p) for p in points]
         name = _function_name(function)
+        if self.cache is not None:
+            from .files import check_folder
+
+            check_folder(self.cache, what=f"sweep cache {str(self.cache)!r}")
         keys = [point_key(function, p) for p in points]
         paths = [_path_for(self.cache, function, k) for k in keys]
         results: list = [None] * len(points)
@@ -476,6 +799,7 @@ class SweepRunner:
         failures: dict[int, str] = {}
         bar = _Progress(len(unique), label or name.split(":")[-1], self.progress)
         computed = 0
+        futures: list = []
         try:
             if unique and self.kind == "serial":
                 for i in unique:
@@ -492,7 +816,8 @@ class SweepRunner:
 
                 client = self._get_client(len(unique))
                 futures = client.map(
-                    _compute_point, [function] * len(unique), [points[i] for i in unique],
+                    _compute_point_in_worker, [function] * len(unique),
+                    [points[i] for i in unique],
                     [str(paths[i]) if paths[i] else None for i in unique],
                     [self.worker_cache] * len(unique),
                     key=[f"hhlif-{name.split(':')[-1]}-{keys[i][:16]}-{time.time_ns()}"
@@ -508,6 +833,16 @@ class SweepRunner:
                     except Exception as exc:  # noqa: BLE001 - reported per point
                         failures[i] = f"{type(exc).__name__}: {exc}"
                     bar.update()
+        except KeyboardInterrupt as exc:
+            self._abandon(futures)
+            self.total_computed += computed
+            where = f" in {self.cache}" if self.cache is not None else ""
+            raise RunInterrupted(
+                f"interrupted: {self.total_computed} point(s) finished in this run and are"
+                f" cached{where}, the interrupted one(s) are not; run the same command again to"
+                f" resume" if self.cache is not None else
+                f"interrupted: {self.total_computed} point(s) finished (no cache: nothing was"
+                f" kept)") from exc
         finally:
             bar.close()
         for i in todo:

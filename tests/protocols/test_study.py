@@ -2,6 +2,7 @@
 import json
 import math
 import re
+import time
 
 import pytest
 
@@ -194,3 +195,92 @@ def test_corrected_stats_distance_does_not_shrink_with_n_through_noise_alone():
     for n in (2, 20):
         d2 = np.asarray(corrected[n])
         assert abs(d2.mean()) < 3 * d2.std(ddof=1) / np.sqrt(d2.size), (n, d2.mean())
+
+
+# ----------------------------------------------------------------------------- outputs
+def _stub_sections(monkeypatch, fail=(), interrupt=()):
+    """Replace the study's sections by fast stubs that write one JSON and a line each."""
+    from hhlif.protocols import study
+
+    def make(name):
+        def section(rep, *args):
+            rep.add(f"## {name}", "", f"| value |\n|---|\n| {len(name)} |", "")
+            rep.json(f"{name}.json", {"section": name})
+            if name in fail:
+                raise ValueError(f"{name} broke")
+            if name in interrupt:
+                raise KeyboardInterrupt
+        return section
+
+    for name in ("waveforms", "fi", "mi", "equivalence", "cost"):
+        monkeypatch.setattr(study, f"_section_{name}", make(name))
+
+
+def test_a_failed_section_is_reported_as_failed_on_the_console_and_in_the_report(
+        tmp_path, monkeypatch, capsys):
+    _stub_sections(monkeypatch, fail=("fi",))
+    path, ok = run_study(tmp_path / "out", StudyConfig.make(True), backend="runtime",
+                         scheduler="serial")
+    console = capsys.readouterr().out
+    assert not ok
+    assert re.search(r"\[study\] fi FAILED after \d+\.\d s: ValueError: fi broke", console)
+    assert "[study] fi done" not in console and "[study] mi done in" in console
+    text = path.read_text()
+    assert "1 section(s) failed: fi" in text and "**This section failed:** `ValueError: fi" in text
+    assert "fi FAILED after" in text
+    summary = json.loads((tmp_path / "out" / "study.json").read_text())
+    assert summary["ok"] is False and summary["sections"]["fi"]["status"] == "failed"
+    assert summary["sections"]["mi"]["status"] == "done"
+
+
+def test_an_out_with_earlier_results_is_refused_without_force(tmp_path, monkeypatch):
+    from hhlif.analysis.errors import OutputExistsError
+
+    _stub_sections(monkeypatch)
+    out = tmp_path / "out"
+    run_study(out, StudyConfig.make(True), backend="runtime", scheduler="serial")
+    first = (out / "report.md").read_text()
+    with pytest.raises(OutputExistsError, match=r"earlier study \(.*report\.md.*--force"):
+        run_study(out, StudyConfig.make(True), backend="runtime", scheduler="serial")
+    assert (out / "report.md").read_text() == first
+    time.sleep(1.1)   # another "Written" second in the header
+    path, ok = run_study(out, StudyConfig.make(True), force=True, backend="runtime",
+                         scheduler="serial")
+    assert ok and path.read_text() != first
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]   # no staging left
+
+
+def test_an_interrupted_study_writes_nothing(tmp_path, monkeypatch, capsys):
+    from hhlif.protocols.cli import main
+
+    _stub_sections(monkeypatch, interrupt=("equivalence",))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_study(out, StudyConfig.make(True), backend="runtime", scheduler="serial")
+    assert [p for p in out.rglob("*")] == []          # not even the staging folder
+    capsys.readouterr()
+    code = main(["study", "--quick", "--out", str(tmp_path / "cli"), "--backend", "runtime",
+                 "--scheduler", "serial"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130 and len(err) == 1 and "interrupted: the study wrote nothing" in err[0]
+    assert not (tmp_path / "cli").exists()
+
+
+def test_study_checks_its_options_before_running(tmp_path, monkeypatch, capsys):
+    from hhlif.protocols.cli import main
+
+    _stub_sections(monkeypatch, fail=("waveforms", "fi", "mi", "equivalence", "cost"))
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "figures").mkdir()
+    for argv, words in [
+            (["--out", str(tmp_path / "old")], ["--out=", "earlier study", "figures/"]),
+            (["--backend", "nope"], ["backend 'nope'", "valid backends"]),
+            (["--scheduler", "lokal"], ["--scheduler='lokal'", "expected 'local'"]),
+            (["--workers", "0"], ["--workers='0'", ">= 1"])]:
+        capsys.readouterr()
+        assert main(["study", "--out", str(tmp_path / "new"), *argv]) == 2, argv
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and all(w in lines[0] for w in words), (argv, lines)
+        assert "[study]" not in captured.out                 # nothing ran
+    assert not (tmp_path / "new").exists()
