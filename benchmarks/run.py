@@ -484,6 +484,16 @@ def _fmt_rate(x) -> str:
     return f"{x / 1e9:.2f} G" if x >= 1e9 else f"{x / 1e6:.1f} M"
 
 
+def _included(path) -> list:
+    """A result table written by another benchmark script, its headings one level down."""
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text().splitlines():
+        out.append("#" + line if line.startswith("#") else line)
+    return out + [""]
+
+
 def write_results(results: dict, name: str) -> Path:
     """Write the JSON, the figure and RESULTS.md (GPU JSON files found are merged in)."""
     (HERE / "results").mkdir(exist_ok=True)
@@ -676,6 +686,8 @@ def _markdown(results, rows, gpu, json_name) -> str:
                       json.dumps({k: v for k, v in a.items() if not isinstance(v, (list, dict))
                                   or k in ("timings", "ratios", "speedup")}, indent=1)[:3000],
                       "```", ""]
+    for name in ("hh_accuracy", "time_to_solution"):  # tables of their own scripts
+        lines += _included(HERE / "results" / f"{name}.md")
     for g in gpu:
         gm = g["machine"]
         lines += [f"## GPU: {gm.get('gpu', 'unknown GPU')}", "",

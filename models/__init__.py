@@ -9,6 +9,7 @@ leaky_integrate_and_fire     ``lif``
 lif2hh                       the He et al. (2024) circuits: ``tv-lif2hh`` (exact, 4 units per HH
                              neuron), ``tv-lif2hh-shifted``, ``s-lif2hh`` (simplified, seed's rule)
 networks                     chain, fully connected, XOR, random E/I; ``to_lif2hh``, ``scale``
+integrators                  ``rush_larsen2``: second-order exponential integrator (HH default)
 errors                       the library's exception types
 
 Every model is per unit membrane area (µF/cm², mS/cm², µA/cm²) and takes the same input
@@ -16,6 +17,7 @@ current ``I_input``, so every stimulus drives every model.
 """
 
 from . import errors
+from .integrators import METHOD_NAME as RUSH_LARSEN2, register_integrators
 from .hodgkin_huxley import hh_rates, hh_resting_state, hodgkin_huxley
 from .leaky_integrate_and_fire import leaky_integrate_and_fire, lif_rate
 from .neuron_model import NeuronModel, Population, check_quantity
@@ -35,6 +37,8 @@ __all__ = [
     "leaky_integrate_and_fire",
     "lif_rate",
     "errors",
+    "RUSH_LARSEN2",
+    "register_integrators",
     "CircuitModel",
     "CircuitPopulation",
     "s_lif2hh",
@@ -42,9 +46,14 @@ __all__ = [
     "networks",
 ]
 
-register("hh", lambda: hodgkin_huxley("modern"), "Hodgkin-Huxley 1952, rest ~ -65 mV (RK4, dt 0.01 ms)")
+# the second-order exponential integrator the HH models use by default, registered with
+# Brian2 by name before any model is built (every process that builds imports this package)
+register_integrators()
+
+register("hh", lambda: hodgkin_huxley("modern"),
+         "Hodgkin-Huxley 1952, rest ~ -65 mV (rush_larsen2, dt 0.01 ms)")
 register("hh-shifted", lambda: hodgkin_huxley("shifted"),
-         "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (RK4, dt 0.01 ms)")
+         "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (rush_larsen2, dt 0.01 ms)")
 register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")
 
 # the LIF2HH circuits register themselves (tv-lif2hh, tv-lif2hh-shifted, s-lif2hh)

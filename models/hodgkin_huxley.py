@@ -16,10 +16,13 @@ points of α_m and α_n::
 
     C_m dv/dt = g_Na m³h (E_Na − v) + g_K n⁴ (E_K − v) + g_L (E_L − v) + I_input
 
-Integration accuracy is part of the model: the default is RK4 at dt = 0.01 ms, which keeps
-spike times within 0.1 ms of a tight-tolerance LSODA reference over 200 ms of repetitive
-firing (``tests/models/test_hodgkin_huxley.py``); Brian2's exponential Euler at the same dt
-drifts by ~1 ms there.
+Integration accuracy is part of the model: the default is ``rush_larsen2``
+(:mod:`hhlif.models.integrators`, a second-order exponential integrator) at dt = 0.01 ms,
+chosen from a measured table (``benchmarks/results/hh_accuracy.md``): the cheapest (method,
+dt) that keeps every spike within 0.1 ms of a tight LSODA reference over 1 s (10 µA/cm²
+step: 0.046 ms; frozen noise: 0.011 ms) and is stable for any input (±500 µA/cm², noise std
+50 µA/cm²).  RK4 is as accurate at this dt but diverges below about −140 mV (the m gate's
+closing rate); Brian2's exponential Euler is stable but first order and drifts ~2 ms over 1 s.
 """
 
 from __future__ import annotations
@@ -128,7 +131,7 @@ def hh_resting_state(convention: str = "modern", g_Na=120.0, g_K=36.0, g_L=0.3,
 
 
 def hodgkin_huxley(convention: str = "modern", *, initial: str = "rest",
-                   method: str = "rk4", dt=0.01 * ms) -> NeuronModel:
+                   method: str = "rush_larsen2", dt=0.01 * ms) -> NeuronModel:
     """Build the HH model description for one voltage convention.
 
     Parameters

@@ -216,7 +216,8 @@ n : 1 (linked)
 """
 
 
-def tv_lif2hh(convention: str = "modern", *, initial: str = "rest", method: str = "rk4",
+def tv_lif2hh(convention: str = "modern", *, initial: str = "rest",
+              method: str = "rush_larsen2",
               dt=0.01 * ms) -> CircuitModel:
     """The exact tv-LIF2HH circuit (``tv-lif2hh``, ``tv-lif2hh-shifted``).
 
@@ -227,7 +228,7 @@ def tv_lif2hh(convention: str = "modern", *, initial: str = "rest", method: str 
     initial : {'rest', 'seed'}
         Initial state, as :func:`~hhlif.models.hodgkin_huxley`.
     method, dt
-        Integration method and step (the HH defaults, RK4 at 0.01 ms).
+        Integration method and step (the HH defaults, rush_larsen2 at 0.01 ms).
 
     Returns
     -------
@@ -257,14 +258,14 @@ def tv_lif2hh(convention: str = "modern", *, initial: str = "rest", method: str 
     units read them through linked variables, and the output unit reads v_Na, v_K, v_L
     through linked variables.  A channel unit starts at its resting potential E_k and
     nothing but its own leak drives it, so v_k = E_k is a fixed point the integrator keeps
-    exactly (g_k (E_k − v_k) evaluates to 0.0 in floating point at every RK4 stage).  Hence
+    exactly (g_k (E_k − v_k) evaluates to 0.0 in floating point at every integrator stage).  Hence
     E_rest = Σ g_k E_k / g_total and the output unit's equation *is* the HH membrane
     equation, integrated by the same method with the gating in the same state vector:
     the circuit equals ``hh`` up to floating-point rounding of the reordered sum
     (tests/models/test_lif2hh.py measures max |ΔV| < 1e-6 mV), not merely up to the
     integrator's truncation error.  Linked values are read at the start of a step, which
     is exact here only because the channel potentials are constant; gating in the channel
-    units would freeze V over each step and lose RK4's order.
+    units would freeze V over each step and lose the integrator's order.
 
     Input: ``I_input`` and network synapses (``I_syn``) enter the output unit.
     """
@@ -401,9 +402,9 @@ def _register() -> None:
 
     entries = [
         ("tv-lif2hh", lambda: tv_lif2hh("modern"),
-         "exact 4-LIF circuit = hh (time-varying LIF units, RK4, dt 0.01 ms)"),
+         "exact 4-LIF circuit = hh (time-varying LIF units, rush_larsen2, dt 0.01 ms)"),
         ("tv-lif2hh-shifted", lambda: tv_lif2hh("shifted"),
-         "exact 4-LIF circuit = hh-shifted (time-varying LIF units, RK4, dt 0.01 ms)"),
+         "exact 4-LIF circuit = hh-shifted (time-varying LIF units, rush_larsen2, dt 0.01 ms)"),
         ("s-lif2hh", s_lif2hh,
          "simplified 4-LIF circuit of the seed (Euler, dt 1 ms = its discrete update)"),
     ]

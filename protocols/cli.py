@@ -66,6 +66,8 @@ def _add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> Non
                        help="protocol parameter with Brian2 units, e.g. amplitude=10*uA/cm**2")
         p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
         p.add_argument("--dt", help="integration time step, e.g. 0.005*ms (default: the model's)")
+        p.add_argument("--method", help="integration method: rush_larsen2, rk4, exponential_euler,"
+                                        " euler, ... (default: the model's)")
     p.add_argument("--backend", default="auto", help=_backend_help())
     p.add_argument("--threads", type=int, default=None,
                    help="OpenMP threads (C++ backends cpp and cpp-simd)")
@@ -272,7 +274,22 @@ def _cmd_run(args) -> int:
         if hasattr(protocol, "execute"):
             raise ParameterError(f"--dt={args.dt!r}: protocol {args.protocol!r} sets its own steps")
         protocol = protocol.replace(dt=parse_value(args.dt, "dt"))
+    if getattr(args, "method", None):
+        if hasattr(protocol, "execute"):
+            raise ParameterError(f"--method={args.method!r}: protocol {args.protocol!r} sets its"
+                                 f" own methods")
+        protocol = protocol.replace(method=_check_method(args.method))
     return run_protocol_from_args(protocol, None, args)
+
+
+def _check_method(name: str) -> str:
+    from brian2.stateupdaters.base import StateUpdateMethod
+
+    known = sorted(StateUpdateMethod.stateupdaters)
+    if name not in known:
+        raise ParameterError(f"--method={name!r}: unknown integration method; expected one of"
+                             f" {', '.join(known)}")
+    return name
 
 
 def run_protocol_from_args(protocol, argv=None, args=None) -> int:

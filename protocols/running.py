@@ -21,7 +21,7 @@ import time
 import numpy as np
 
 from hhlif.models.errors import DivergenceError, IncompleteRunError, ParameterError, RunInterrupted
-from hhlif.models.units import display_unit
+from hhlif.models.units import display_unit, format_quantity
 
 from .backends import get_backend
 from .protocol import Protocol
@@ -240,7 +240,7 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
         net = Network(objects)
         build0 = time.perf_counter()
         report = "text" if show else None
-        with interruptible(protocol):
+        with interruptible(protocol), _arithmetic_as_divergence(protocol):
             net.run(protocol.duration, namespace={}, report=report,
                     report_period=10 * second)
             run0 = time.perf_counter()
@@ -311,6 +311,27 @@ def interruptible(protocol: Protocol):
         raise RunInterrupted(_interrupted_message(protocol))
 
 
+@contextlib.contextmanager
+def _arithmetic_as_divergence(protocol: Protocol):
+    """A division by zero or overflow inside generated code (runtime device: the state
+    update of a diverging integration) is a :class:`DivergenceError` with advice, not a
+    Brian2 crash report."""
+    from brian2.core.base import BrianObjectException
+
+    try:
+        yield
+    except BrianObjectException as exc:
+        cause = exc.__cause__ or exc.__context__
+        if not isinstance(cause, ArithmeticError):
+            raise
+        model = protocol.neuron_model
+        raise DivergenceError(
+            f"integration diverged: {type(cause).__name__} in the state update of model"
+            f" {model.name!r} (method {protocol.integration_method!r},"
+            f" dt={format_quantity(protocol.integration_dt)}); use a smaller dt or a more stable method"
+            f"{_divergence_hint(model, protocol)}") from None
+
+
 def _signal_children(signum) -> None:
     """Send ``signum`` to this process's child processes (the standalone binary), which a
     Ctrl-C in a terminal reaches anyway but a ``kill -INT`` of this process does not."""
@@ -334,8 +355,6 @@ def _signal_children(signum) -> None:
 
 
 def _interrupted_message(protocol) -> str:
-    from hhlif.models.units import format_quantity
-
     return (f"interrupted: the {protocol.name!r} run was stopped before its"
             f" {format_quantity(protocol.duration)}; nothing was written or cached")
 
@@ -407,7 +426,6 @@ def check_size(protocol: Protocol, backend: str = "cpp") -> dict:
     limit = _memory_limit()
     rate = _FASTEST_STEPS_PER_S.get(backend, 1e9)
     seconds = est["neuron_steps"] / rate
-    from hhlif.models.units import format_quantity
 
     sizes = (f"{est['neurons']:.3g} model neurons (trials={protocol.trials} x"
              f" {protocol.n_neurons // max(int(protocol.trials), 1)} conditions) x"
@@ -430,16 +448,18 @@ def check_size(protocol: Protocol, backend: str = "cpp") -> dict:
 
 
 def _divergence_hint(model, protocol) -> str:
-    """Model-specific advice for a diverged run (Hodgkin–Huxley gates at hyperpolarised v)."""
-    if not getattr(model, "name", "").startswith("hh") or \
-            protocol.integration_method == "exponential_euler":
+    """Advice for a diverged run: a method that cannot diverge where one exists."""
+    from hhlif.models import RUSH_LARSEN2
+
+    if protocol.integration_method == RUSH_LARSEN2:
         return ""
-    return (f". Hodgkin-Huxley gate rates grow exponentially with hyperpolarisation, and an"
-            f" explicit method ({protocol.integration_method!r} at dt="
-            f"{protocol.integration_dt}) becomes unstable once the m gate's closing rate times"
-            f" dt passes its stability limit: RK4 at dt 0.01 ms does about 75 mV below rest"
-            f" (-140 mV in the modern convention), where strong inhibition or a large negative"
-            f" current can drive the membrane; method 'exponential_euler' is stable there")
+    if getattr(model, "name", "").startswith(("hh", "tv-lif2hh")):
+        return (f". Hodgkin-Huxley gate rates grow exponentially with hyperpolarisation, and"
+                f" an explicit method ({protocol.integration_method!r} at dt="
+                f"{format_quantity(protocol.integration_dt)}) becomes unstable once the m gate's closing rate"
+                f" times dt passes its stability limit (RK4 at dt 0.01 ms: about -140 mV);"
+                f" method {RUSH_LARSEN2!r} (the default) is stable for any input")
+    return ""
 
 
 def _collect(protocol, populations, monitors, labels) -> Recording:
@@ -471,7 +491,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
             raise DivergenceError(
                 f"integration diverged: {voltage} is NaN/inf in {bad} of {final_v.size} neurons"
                 f" of {name!r} (model {pop.model.name!r}, method"
-                f" {protocol.integration_method!r}, dt={protocol.integration_dt}); use a smaller"
+                f" {protocol.integration_method!r}, dt={format_quantity(protocol.integration_dt)}); use a smaller"
                 f" dt or a more stable method{_divergence_hint(pop.model, protocol)}")
         signals = {}
         if state is not None:
@@ -480,7 +500,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
                 if not np.all(np.isfinite(raw)):
                     raise DivergenceError(
                         f"integration diverged: recorded {var} contains NaN/inf (model"
-                        f" {pop.model.name!r}, dt={protocol.integration_dt}); use a smaller dt")
+                        f" {pop.model.name!r}, dt={format_quantity(protocol.integration_dt)}); use a smaller dt")
                 unit, text = display_unit(pop.output.variables[var].unit * 1)
                 scale = 1.0 if unit is None else float(1 * unit)
                 signals[var] = Signal(var, text if unit is not None else "dimensionless",

@@ -31,7 +31,7 @@ def test_resting_state_is_near_minus_65_mV_and_0_mV():
 
 def test_model_knows_its_spike_rule_method_and_dt():
     hh = models.get("hh")
-    assert hh.method == "rk4" and float(hh.dt / ms) == pytest.approx(0.01)
+    assert hh.method == "rush_larsen2" and float(hh.dt / ms) == pytest.approx(0.01)
     assert hh.threshold == "v > V_spike" and hh.refractory == "v > V_spike"
 
 
@@ -104,8 +104,12 @@ def test_strong_hyperpolarisation_rk4_diverges_with_advice_and_exponential_euler
     from hhlif.models.errors import DivergenceError
 
     stim = stimuli.Constant(-40 * uA / cm**2)
-    with pytest.raises(DivergenceError, match="exponential_euler"):
-        run(Protocol(model="hh", stimulus=stim, duration=50 * ms), backend="runtime")
+    with pytest.raises(DivergenceError, match="rush_larsen2"):
+        run(Protocol(model="hh", stimulus=stim, duration=50 * ms, method="rk4"),
+            backend="runtime")
+    rec = run(Protocol(model="hh", stimulus=stim, duration=50 * ms,  # the default: stable
+                       record=("v",), record_neurons=[0]), backend="runtime")
+    assert rec.main.signals["v"].channel(0)[-1] == pytest.approx(-54.387 - 40 / 0.3, abs=0.01)
     rec = run(Protocol(model="hh", stimulus=stim, duration=50 * ms, method="exponential_euler",
                        record=("v",), record_neurons=[0]), backend="runtime")
     v_end = rec.main.signals["v"].channel(0)[-1]

@@ -82,7 +82,7 @@ def test_existing_output_needs_force(tmp_path, capsys):
 
 @pytest.mark.standalone
 def test_diverging_integration_is_reported_with_advice(capsys):
-    code, _, err = _run(["run", "step", "--model", "hh", "--dt", "0.2*ms",
+    code, _, err = _run(["run", "step", "--model", "hh", "--dt", "0.2*ms", "--method", "rk4",
                          "--set", "amplitude=100*uA/cm**2", "--set", "duration=30*ms"], capsys)
     assert code == 2
     assert "integration diverged" in err and "smaller dt" in err

@@ -140,7 +140,7 @@ def test_cpp_simd_gives_the_spikes_of_cpp(model, threads):
 def test_divergence_is_detected_although_the_update_uses_fast_math():
     # RK4 at dt = 0.5 ms is far outside HH's stability region: v becomes inf/NaN
     p = Protocol(model="hh", stimulus=S.Constant(20 * UNIT), duration=20 * ms, dt=0.5 * ms,
-                 record=("v",), record_neurons=[0])
+                 method="rk4", record=("v",), record_neurons=[0])
     with pytest.raises(DivergenceError, match="diverged"):
         run(p, backend="cpp-simd")
 
@@ -149,6 +149,6 @@ def test_divergence_is_detected_although_the_update_uses_fast_math():
 def test_divergence_is_detected_without_recorded_signals():
     # only the final membrane potential is checked here: a NaN must not be reset away
     p = Protocol(model="hh", stimulus=S.Constant(20 * UNIT), duration=20 * ms, dt=0.5 * ms,
-                 record=())
+                 method="rk4", record=())
     with pytest.raises(DivergenceError, match="NaN/inf in 1 of 1"):
         run(p, backend="cpp-simd")
