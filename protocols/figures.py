@@ -63,8 +63,13 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
     n_show = min(pop.n_neurons, 500)
     sel = pop.spike_indices < n_show
     ax.plot(pop.spike_times[sel], pop.spike_indices[sel], "|", color="k", markersize=4)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # whole neurons
+    ax.set_ylim(-0.5, n_show - 0.5)
     ax.set(xlabel="time (ms)", ylabel="neuron", xlim=(recording.t_start, recording.t_stop),
-           title=f"{recording.protocol}: {recording.model}, {pop.n_neurons} neurons"
+           title=f"{recording.protocol}: {recording.model}, {pop.n_neurons}"
+                 f" neuron{'s' if pop.n_neurons != 1 else ''}"
                  + (f" (first {n_show} shown)" if n_show < pop.n_neurons else ""))
     fig.tight_layout()
     written.append(save_figure(fig, folder / f"{PREFIX}raster.png", force))
