@@ -15,12 +15,18 @@ plots
     overlaid spike trains.
 reports
     analyze and compare_files: the bodies of ``hhlif analyze`` and ``hhlif compare``.
-information
+information (subpackage, one module per estimator family)
     Stimulus-response mutual information (plugin, pt, qe, shuffle, nsb), entropy and NSB,
-    the direct method, the coherence lower bound, population information.
-information_recordings
-    Stimulus/response arrays from recordings, information_from_recording, and mi_command,
-    the body of ``hhlif mi``.
+    the direct method, the coherence lower bound, population information; ``recordings``:
+    stimulus/response arrays from recordings, information_from_recording (the estimator
+    the recording's design calls for) and mi_command, the body of ``hhlif mi``.
+    (``information_recordings`` re-exports ``recordings`` under its former name.)
+design
+    Design and recorded_design: how a recording was made, as its ``design_json``
+    annotation says (frozen / time-varying stimulus, trials, condition values with units).
+utils
+    One copy of the shared helpers: as_time, time_array, check_time, check_choice,
+    jsonify, format_table, format_rows.
 equivalence
     find_equivalent_size: the smallest candidate size n matching a reference (bracketing then
     bisection, CI over seeds), crossing_size, plot_equivalence.
@@ -37,11 +43,11 @@ from .spike_timing import (
     spike_time_error)
 from .reports import analyze, compare_files
 from .information import (
-    CoherenceInformationResult, DirectMethodResult, InformationResult, coherence_information,
-    direct_method, entropy, entropy_from_counts, mutual_information, nsb_entropy,
-    plot_extrapolation, population_information)
-from .information_recordings import (
-    binary_words, information_from_recording, mi_command, parse_quantity, spike_count_responses)
+    CoherenceInformationResult, DirectMethodResult, InformationResult, binary_words,
+    coherence_information, direct_method, entropy, entropy_from_counts,
+    information_from_recording, mi_command, mutual_information, nsb_entropy, parse_quantity,
+    plot_extrapolation, population_information, spike_count_responses)
+from .design import Design, recorded_design
 from .equivalence import (
     EquivalenceResult, EvaluatedPoint, crossing_size, find_equivalent_size, plot_equivalence)
 from .readout import LinearReadout, ReadoutResult, readout_accuracy, response_features
@@ -63,9 +69,11 @@ __all__ = [
     "CoherenceInformationResult", "DirectMethodResult", "InformationResult",
     "coherence_information", "direct_method", "entropy", "entropy_from_counts",
     "mutual_information", "nsb_entropy", "plot_extrapolation", "population_information",
-    # information_recordings
+    # information.recordings
     "binary_words", "information_from_recording", "mi_command", "parse_quantity",
     "spike_count_responses",
+    # design
+    "Design", "recorded_design",
     # equivalence
     "EquivalenceResult", "EvaluatedPoint", "crossing_size", "find_equivalent_size",
     "plot_equivalence",

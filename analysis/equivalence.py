@@ -39,6 +39,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .errors import AnalysisInputError
+from .utils import jsonify
 
 __all__ = ["EvaluatedPoint", "EquivalenceResult", "find_equivalent_size", "crossing_size",
            "plot_equivalence", "DIRECTIONS"]
@@ -141,7 +142,7 @@ class EquivalenceResult:
 
     def to_dict(self) -> dict:
         """JSON-serialisable dictionary (infinities written as the string ``"inf"``)."""
-        return _jsonable(asdict(self))
+        return jsonify(asdict(self), non_finite="string")
 
     def __str__(self) -> str:
         lo, hi = self.ratio_ci
@@ -157,27 +158,6 @@ class EquivalenceResult:
 
 def _fmt(x: float) -> str:
     return "inf" if not np.isfinite(x) else f"{x:.3g}"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    return value
 
 
 # ------------------------------------------------------------------------------ crossing

@@ -16,6 +16,7 @@ Examples
 >>> path.read_text()
 '1'
 >>> atomic_output(folder / "a.txt", lambda tmp: pathlib.Path(tmp).write_text("2"))
+... # doctest: +IGNORE_EXCEPTION_DETAIL
 Traceback (most recent call last):
 ...
 hhlif.analysis.errors.OutputExistsError: output ... exists; pass --force (force=True) to overwrite it

@@ -38,6 +38,7 @@ from .errors import AnalysisInputError
 from .io import atomic_output, check_outputs
 from .spike_data import SpikeData, load_spikes
 from .spike_statistics import correlation_matrix, firing_rates, interspike_intervals, isi_statistics
+from .utils import time_array
 
 __all__ = ["raster_plot", "rate_histogram", "isi_distributions", "cv_rate_scatter",
            "correlation_matrix_plot", "overlay_spike_trains", "save_figure", "summary_figures",
@@ -315,16 +316,13 @@ def overlay_spike_trains(reference: Any, candidate: Any,
     """
     if len(labels) != 2:
         raise AnalysisInputError(f"labels={labels!r}: expected two names")
-    scale = float(pq.Quantity(1, units).rescale(pq.ms))
     if _is_array_panels(reference) and _is_array_panels(candidate):
         if len(reference) != len(candidate):
             raise AnalysisInputError(f"reference has {len(reference)} panels but candidate has "
                                      f"{len(candidate)}: expected one candidate per reference")
-        panels = []
-        for r, c in zip(reference, candidate):
-            r = r.rescale(pq.ms).magnitude if isinstance(r, pq.Quantity) else np.asarray(r) * scale
-            c = c.rescale(pq.ms).magnitude if isinstance(c, pq.Quantity) else np.asarray(c) * scale
-            panels.append((np.asarray(r, float), np.asarray(c, float)))
+        panels = [(time_array(r, "reference", pq.ms, bare_unit=units),
+                   time_array(c, "candidate", pq.ms, bare_unit=units))
+                  for r, c in zip(reference, candidate)]
         names = list(titles) if titles is not None else [f"pair {k}" for k in range(len(panels))]
         span = None
     else:

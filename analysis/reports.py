@@ -10,7 +10,8 @@ compare_files
     recording (Γ and the He et al. 2024 timing errors) as a text table,
     optionally written as JSON and an overlay figure.
 format_table, write_json
-    Helpers: aligned two-column text, atomic JSON without NaN.
+    Helpers: aligned two-column text (:func:`hhlif.analysis.utils.format_table`,
+    re-exported here), atomic JSON without NaN.
 
 Every output is checked before anything is read or computed (it must not exist unless
 ``force``, must not be one of the inputs, and its folder must be writable), then written
@@ -25,7 +26,6 @@ import os
 import pathlib
 from typing import Any, Sequence
 
-import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError
@@ -35,28 +35,12 @@ from .plots import (_png_writer, _path_inputs, _render_summary, figure_targets,
 from .spike_data import load_spikes
 from .spike_statistics import SpikeSummary, summarize
 from .spike_timing import TimingComparison, compare
+from .utils import check_time, format_table
 
 __all__ = ["analyze", "compare_files", "format_table", "write_json", "REPORT_FORMAT"]
 
 #: Version of the JSON written by :func:`analyze` and :func:`compare_files`.
 REPORT_FORMAT = 1
-
-
-def format_table(title: str, rows: Sequence[tuple[str, str]]) -> str:
-    """Aligned two-column text table.
-
-    Examples
-    --------
-    >>> print(format_table("t", [("a", "1"), ("bbb", "2")]))
-    t
-    -------
-    a      1
-    bbb    2
-    """
-    width = max((len(k) for k, _ in rows), default=0)
-    lines = [title, "-" * max(len(title), width + 4)]
-    lines += [f"{k.ljust(width)}    {v}" for k, v in rows]
-    return "\n".join(lines)
 
 
 def _json_text(obj: Any) -> str:
@@ -155,7 +139,7 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
     3
     """
     _check_positive_int(max_pair_neurons, "max_pair_neurons")
-    _check_time(bin_size, "bin_size")
+    check_time(bin_size, "bin_size")
     targets = [json_path] + (figure_targets(figures_dir) if figures_dir is not None else [])
     check_outputs(targets, force, inputs=_path_inputs(source))
     data = load_spikes(source)
@@ -175,20 +159,6 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
         writers.append((json_path, _text_writer(_json_text(report))))
     write_outputs(writers, force)
     return summary, text
-
-
-def _check_time(value: Any, name: str) -> None:
-    """One positive, finite time quantity, checked before any file is read."""
-    shown = (f"{np.asarray(value.magnitude).tolist()} {value.dimensionality}"
-             if isinstance(value, pq.Quantity) else repr(value))
-    if not isinstance(value, pq.Quantity) or value.size != 1:
-        raise AnalysisInputError(f"{name}={shown}: expected one time quantity, e.g. 2*pq.ms")
-    try:
-        seconds = float(value.rescale(pq.s).magnitude)
-    except ValueError:
-        raise AnalysisInputError(f"{name}={shown}: expected time units (s, ms)") from None
-    if not (np.isfinite(seconds) and seconds > 0):
-        raise AnalysisInputError(f"{name}={shown}: expected a positive, finite duration")
 
 
 def _check_positive_int(value: Any, name: str) -> None:
@@ -242,7 +212,7 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
     """
     if len(labels) != 2:
         raise AnalysisInputError(f"labels={labels!r}: expected two names")
-    _check_time(delta, "delta")
+    check_time(delta, "delta")
     check_outputs([json_path, figure_path], force, inputs=_path_inputs(reference, candidate))
     ref, cand = load_spikes(reference), load_spikes(candidate)
     comparison = compare(ref, cand, delta)

@@ -49,6 +49,7 @@ import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError, UnsafeFileError
+from .utils import as_time, time_array
 
 __all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "FOREIGN_POPULATION",
            "SAFE_READERS", "PICKLE_SUFFIXES"]
@@ -57,22 +58,6 @@ __all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "F
 FOREIGN_POPULATION = "neurons"
 
 _HHLIF_FORMAT = 1
-
-
-def _as_seconds(value: Any, name: str) -> float:
-    """Return ``value`` (a time quantity or a number in seconds) as a float in s."""
-    if isinstance(value, pq.Quantity):
-        try:
-            return float(value.rescale(pq.s).magnitude)
-        except ValueError as err:
-            raise AnalysisInputError(
-                f"{name}={value!r}: expected a time quantity (e.g. 1*pq.s), "
-                f"got units {value.dimensionality}") from err
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        raise AnalysisInputError(f"{name}={value!r}: expected a time quantity or a number "
-                                 f"in seconds") from err
 
 
 @dataclass(frozen=True)
@@ -146,19 +131,12 @@ class SpikeData:
             raise AnalysisInputError(f"indices: expected a 1-D array of integers, got dtype "
                                      f"{indices.dtype} and shape {indices.shape}")
         indices = indices.astype(np.int64, copy=False)
-        if isinstance(self.times, pq.Quantity):
-            try:
-                times = np.asarray(self.times.rescale(pq.s).magnitude, dtype=float)
-            except ValueError as err:
-                raise AnalysisInputError(f"times: expected time units, got "
-                                         f"{self.times.dimensionality}") from err
-        else:
-            times = np.asarray(self.times, dtype=float)
-        if times.shape != indices.shape:
-            raise AnalysisInputError(f"times has shape {times.shape} but indices has shape "
-                                     f"{indices.shape}: expected one time per spike")
-        t_start = _as_seconds(self.t_start, "t_start")
-        t_stop = _as_seconds(self.t_stop, "t_stop")
+        if np.shape(self.times) != indices.shape:
+            raise AnalysisInputError(f"times has shape {np.shape(self.times)} but indices has "
+                                     f"shape {indices.shape}: expected one time per spike")
+        times = time_array(self.times, "times")
+        t_start = as_time(self.t_start, "t_start")
+        t_stop = as_time(self.t_stop, "t_stop")
         if not t_stop > t_start:
             raise AnalysisInputError(f"t_stop={t_stop} s: expected t_stop > t_start={t_start} s")
         if indices.size:
@@ -251,7 +229,7 @@ class SpikeData:
         if window is None:
             idx = self.indices
         else:
-            t0, t1 = (_as_seconds(w, "window") for w in window)
+            t0, t1 = (as_time(w, "window") for w in window)
             if not t1 > t0:
                 raise AnalysisInputError(f"window={window!r}: expected t0 < t1")
             t = self.times.magnitude
@@ -425,23 +403,13 @@ class _Chunk:
     t_stop: float
 
 
-def _seconds_per_unit(units: pq.Quantity) -> float:
-    """Seconds per unit of ``units`` (a multiplication instead of a per-train rescale)."""
-    try:
-        return float(pq.Quantity(1.0, units.dimensionality).rescale(pq.s).magnitude)
-    except ValueError as err:
-        raise AnalysisInputError(f"SpikeTrain units {units.dimensionality}: expected time "
-                                 "units") from err
-
-
 def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_Chunk]:
     ann = segment.annotations
     trial = int(ann.get("trial", seg_index)) if hhlif else seg_index
     condition = int(ann.get("condition", 0)) if hhlif else 0
     chunks = []
     for pos, train in enumerate(segment.spiketrains):
-        to_s = _seconds_per_unit(train.units)
-        times = np.asarray(train.magnitude, dtype=float) * to_s
+        times = time_array(train, "SpikeTrain")
         t0 = float(train.t_start.rescale(pq.s).magnitude)
         t1 = float(train.t_stop.rescale(pq.s).magnitude)
         tann = train.annotations
@@ -768,34 +736,6 @@ def load_spikes(source: Any) -> SpikeData:
     raise AnalysisInputError(
         f"source of type {type(source).__name__}: expected a Recording (with to_neo()), "
         "neo.Block, neo.Segment, list of neo.SpikeTrain, SpikeData or a path")
-
-
-def _jsonify(value: Any) -> Any:
-    """JSON-ready copy of a result value: quantities -> magnitudes, NaN -> None.
-
-    Private helper shared by the result dataclasses' ``to_dict``; callers give
-    the reason for every None in an ``undefined`` entry.
-    """
-    if isinstance(value, pq.Quantity):
-        value = value.magnitude
-    if isinstance(value, dict):
-        return {str(k): _jsonify(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonify(v) for v in value]
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return _jsonify(value.item())
-        return [_jsonify(v) for v in value.tolist()]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if np.isfinite(value) else None
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    return str(value)
 
 
 class _BlockView:

@@ -45,7 +45,8 @@ import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError
-from .spike_data import SpikeData, _jsonify, load_spikes
+from .spike_data import SpikeData, load_spikes
+from .utils import check_time, jsonify
 
 __all__ = [
     "firing_rates", "interspike_intervals", "isi_statistics", "IsiStatistics",
@@ -56,18 +57,6 @@ __all__ = [
 
 #: Reason recorded for a per-neuron ISI statistic with too few spikes.
 FEWER_THAN_3 = "undefined: fewer than 3 spikes (2 intervals)"
-
-
-def _check_time(value: Any, name: str) -> pq.Quantity:
-    if not isinstance(value, pq.Quantity):
-        raise AnalysisInputError(f"{name}={value!r}: expected a time quantity, e.g. 5 * pq.ms")
-    try:
-        out = value.rescale(pq.s)
-    except ValueError as err:
-        raise AnalysisInputError(f"{name}={value!r}: expected time units") from err
-    if out.size != 1 or not float(out.magnitude) > 0:
-        raise AnalysisInputError(f"{name}={value!r}: expected one positive time")
-    return out
 
 
 def _mean_or_none(values: np.ndarray, reason: str) -> tuple[float | None, str | None]:
@@ -139,8 +128,8 @@ class IsiStatistics:
 
     def to_dict(self) -> dict:
         """JSON-ready dict; NaN entries are None, explained by ``undefined``."""
-        return {"n_intervals": _jsonify(self.n_intervals), "mean_isi": _jsonify(self.mean_isi),
-                "cv": _jsonify(self.cv), "cv2": _jsonify(self.cv2), "lv": _jsonify(self.lv),
+        return {"n_intervals": jsonify(self.n_intervals), "mean_isi": jsonify(self.mean_isi),
+                "cv": jsonify(self.cv), "cv2": jsonify(self.cv2), "lv": jsonify(self.lv),
                 "units": {"mean_isi": "s"},
                 "undefined": {"mean_isi": "undefined: fewer than 2 spikes",
                               "cv": self.reason, "cv2": self.reason, "lv": self.reason}}
@@ -232,8 +221,8 @@ class FanoFactors:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        return {"keys": [list(k) for k in self.keys], "fano": _jsonify(self.fano),
-                "n_trials": _jsonify(self.n_trials), "mean_count": _jsonify(self.mean_count),
+        return {"keys": [list(k) for k in self.keys], "fano": jsonify(self.fano),
+                "n_trials": jsonify(self.n_trials), "mean_count": jsonify(self.mean_count),
                 "mean": self.mean,
                 "undefined": {"fano": "undefined: fewer than 2 trials or no spikes",
                               **({"mean": self.reason} if self.reason else {})}}
@@ -311,7 +300,7 @@ def psth(source: Any, bin_size: pq.Quantity, output: str = "rate") -> neo.Analog
         (as Elephant).
     """
     data = load_spikes(source)
-    bin_size = _check_time(bin_size, "bin_size")
+    bin_size = check_time(bin_size, "bin_size")
     if output not in ("rate", "counts", "mean"):
         raise AnalysisInputError(f"output={output!r}: expected one of 'rate', 'counts', 'mean'")
     if data.n_neurons == 0:
@@ -376,7 +365,7 @@ def instantaneous_rate(source: Any, sampling_period: pq.Quantity = 1 * pq.ms,
     which needs at least 2 spikes.
     """
     data = load_spikes(source)
-    sampling_period = _check_time(sampling_period, "sampling_period")
+    sampling_period = check_time(sampling_period, "sampling_period")
     trains = data.spiketrains(neurons)
     n_spikes = sum(len(t) for t in trains)
     if not trains:
@@ -438,7 +427,7 @@ class CorrelationMatrix:
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
-        out = {"matrix": _jsonify(self.matrix), "neurons": _jsonify(self.neurons),
+        out = {"matrix": jsonify(self.matrix), "neurons": jsonify(self.neurons),
                "bin_size": float(self.bin_size.rescale(pq.s).magnitude), "mean": self.mean,
                "units": {"bin_size": "s"}, "undefined": {}}
         if self.mean is None:
@@ -467,7 +456,7 @@ def correlation_matrix(source: Any, bin_size: pq.Quantity = 5 * pq.ms, neurons: 
         :class:`elephant.conversion.BinnedSpikeTrain`.
     """
     data = load_spikes(source)
-    bin_size = _check_time(bin_size, "bin_size")
+    bin_size = check_time(bin_size, "bin_size")
     ids = _subset(data, neurons, max_neurons, seed)
     if ids.size < 2:
         return CorrelationMatrix(np.full((ids.size, ids.size), np.nan), ids, bin_size)
@@ -496,8 +485,8 @@ def cross_correlogram(source: Any, neuron_i: int, neuron_j: int,
         As :func:`elephant.spike_train_correlation.cross_correlation_histogram`.
     """
     data = load_spikes(source)
-    bin_size = _check_time(bin_size, "bin_size")
-    max_lag = _check_time(max_lag, "max_lag")
+    bin_size = check_time(bin_size, "bin_size")
+    max_lag = check_time(max_lag, "max_lag")
     a, b = data.spiketrains([neuron_i, neuron_j])
     kw = dict(bin_size=bin_size, t_start=data.t_start, t_stop=data.t_stop)
     w = int(round(float((max_lag / bin_size).simplified.magnitude)))
@@ -533,7 +522,7 @@ def spike_train_distances(source: Any, metric: str = "van_rossum", neurons: Any 
     trains = data.spiketrains(ids)
     if metric == "van_rossum":
         matrix = elephant.spike_train_dissimilarity.van_rossum_distance(
-            trains, time_constant=_check_time(time_constant, "time_constant"))
+            trains, time_constant=check_time(time_constant, "time_constant"))
     elif metric == "victor_purpura":
         matrix = elephant.spike_train_dissimilarity.victor_purpura_distance(
             trains, cost_factor=cost_factor)
@@ -641,10 +630,10 @@ class SpikeSummary:
             value = getattr(self, name)
             if isinstance(value, pq.Quantity):
                 value = value.rescale(self._UNITS[name])
-            out[name] = _jsonify(value)
+            out[name] = jsonify(value)
         out["units"] = dict(self._UNITS)
         out["undefined"] = dict(self.undefined)
-        out["annotations"] = _jsonify(self.annotations)
+        out["annotations"] = jsonify(self.annotations)
         missing = [k for k, v in out.items() if v is None and k not in self.undefined]
         if missing:  # a None without a reason is a bug, not a result
             raise RuntimeError(f"SpikeSummary fields {missing} are undefined without a reason")
@@ -701,7 +690,7 @@ def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: 
     (3, None, 'undefined: fewer than 2 active neurons')
     """
     data = load_spikes(source)
-    bin_size = _check_time(bin_size, "bin_size")
+    bin_size = check_time(bin_size, "bin_size")
     undefined: dict[str, str] = {}
     rates = firing_rates(data).magnitude
     isi = isi_statistics(data)

@@ -40,7 +40,8 @@ import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError
-from .spike_data import SpikeData, _jsonify, load_spikes
+from .spike_data import SpikeData, load_spikes
+from .utils import as_time, jsonify, time_array
 
 __all__ = ["coincidence_factor", "match_spikes", "isi_difference", "spike_time_error",
            "compare", "TimingComparison"]
@@ -48,31 +49,10 @@ __all__ = ["coincidence_factor", "match_spikes", "isi_difference", "spike_time_e
 
 def _times_ms(train: Any, name: str, units: pq.UnitTime) -> np.ndarray:
     """Sorted spike times in ms from a SpikeTrain, a time quantity or a plain array."""
-    if isinstance(train, pq.Quantity):
-        try:
-            t = np.asarray(train.rescale(pq.ms).magnitude, float)
-        except ValueError as err:
-            raise AnalysisInputError(f"{name}: expected times, got units "
-                                     f"{train.dimensionality}") from err
-    else:
-        try:
-            t = np.asarray(train, dtype=float) * float(pq.Quantity(1, units).rescale(pq.ms))
-        except (TypeError, ValueError) as err:
-            raise AnalysisInputError(f"{name}={train!r}: expected spike times (a SpikeTrain, "
-                                     "a quantities array or an array of numbers)") from err
-    t = np.ravel(t)
+    t = time_array(train, name, pq.ms, bare_unit=units)
     if not np.all(np.isfinite(t)):
         raise AnalysisInputError(f"{name} contains NaN or infinite times: expected finite times")
     return np.sort(t)
-
-
-def _ms(value: Any, name: str) -> float:
-    if not isinstance(value, pq.Quantity):
-        raise AnalysisInputError(f"{name}={value!r}: expected a time quantity, e.g. 2 * pq.ms")
-    try:
-        return float(value.rescale(pq.ms).magnitude)
-    except ValueError as err:
-        raise AnalysisInputError(f"{name}={value!r}: expected time units") from err
 
 
 def _span_ms(reference, candidate, r, c, t_start, t_stop) -> tuple[float, float]:
@@ -80,9 +60,12 @@ def _span_ms(reference, candidate, r, c, t_start, t_stop) -> tuple[float, float]
               if isinstance(x, neo.SpikeTrain)]
     stops = [float(x.t_stop.rescale(pq.ms)) for x in (reference, candidate)
              if isinstance(x, neo.SpikeTrain)]
-    t0 = _ms(t_start, "t_start") if t_start is not None else (min(starts) if starts else 0.0)
+    if t_start is not None:
+        t0 = as_time(t_start, "t_start", pq.ms, bare_unit=None)
+    else:
+        t0 = min(starts) if starts else 0.0
     if t_stop is not None:
-        t1 = _ms(t_stop, "t_stop")
+        t1 = as_time(t_stop, "t_stop", pq.ms, bare_unit=None)
     elif stops:
         t1 = max(stops)
     else:
@@ -96,47 +79,57 @@ def _span_ms(reference, candidate, r, c, t_start, t_stop) -> tuple[float, float]
     return t0, t1
 
 
-def match_spikes(reference: np.ndarray, candidate: np.ndarray, delta: float) -> np.ndarray:
+def match_spikes(reference: Any, candidate: Any, delta: float) -> np.ndarray:
     """One-to-one matching of spikes closer than ``delta`` (maximum matching).
 
     Parameters
     ----------
-    reference, candidate : np.ndarray
-        Sorted spike times (same units as ``delta``).
+    reference, candidate : array_like
+        1-D, finite, sorted spike times (same units as ``delta``); integers must lie within
+        ±2**53 (exact in float64).
     delta : float
-        Coincidence window half-width (``|t_c - t_r| <= delta``).
+        Coincidence window half-width: candidate ``j`` can match reference ``i`` when
+        ``t_i - delta <= t_j <= t_i + delta`` (both bounds computed in float64). A
+        negative or NaN ``delta`` matches nothing.
 
     Returns
     -------
     np.ndarray of int, shape (n_matches, 2)
-        Index pairs ``(i_reference, i_candidate)``.
+        Index pairs ``(i_reference, i_candidate)``, in reference order.
+
+    Raises
+    ------
+    AnalysisInputError
+        Times that are not a 1-D array of real numbers, not finite, not sorted, or
+        integers beyond ±2**53; a ``delta`` that is not a real number.
 
     Notes
     -----
-    Greedy in time: each reference spike, in order, takes the earliest
-    still-unmatched candidate spike within ±Δ. Because all windows have the
-    same width this greedy choice gives a maximum one-to-one matching, so no
-    spike is counted in two coincidences.
+    Greedy in time (the coincidence counting of Kistler et al. 1997 and Jolivet et al.
+    2008): each reference spike, in order, takes the earliest still-unmatched candidate
+    spike within its window (of candidates at the same time, the first). Because all
+    windows have the same width this greedy choice gives a maximum one-to-one matching, so
+    no spike is counted in two coincidences.
 
-    Vectorised, with the same result as that sequential loop: let ``a_i`` /
-    ``b_i`` be the first candidate index with ``t >= t_i - Δ`` / ``t > t_i + Δ``
-    (a stable merge of the two sorted arrays). The greedy pointer ``j`` (first
-    candidate neither taken nor passed) obeys
+    Vectorised: let ``a_i`` / ``b_i`` be the first candidate index with ``t >= t_i - Δ`` /
+    ``t > t_i + Δ`` (a stable merge of the two sorted arrays). The greedy pointer ``j``
+    (first candidate neither taken nor passed) obeys
     ``j_{i+1} = min(b_i, max(j_i, a_i) + 1)``, and reference ``i`` takes
     candidate ``max(j_i, a_i)`` if that is ``< b_i``. Where a window shares no
     candidate index with the previous one (``a_i >= b_{i-1}``, the usual case)
     ``j_i <= a_i`` plays no part; the rare runs of overlapping windows are
     resolved by a parallel prefix scan of the recurrence (a composition of
-    clamps) in ``ceil(log2(longest run))`` vector passes. This fast path needs
-    plain 1-D, finite, sorted arrays of float64 (float32/float16 also for the
-    reference) or of integers within ±2**52, and a float or int ``delta``, so
-    that float64 arithmetic reproduces the loop bit for bit; other inputs run
-    the sequential loop itself.
+    clamps) in ``ceil(log2(longest run))`` vector passes. The tests compare it with a
+    brute-force matcher written from the definition.
+
+    Examples
+    --------
+    >>> match_spikes([10.0, 13.0], [8.5, 11.9], 2.0).tolist()   # greedy, not nearest
+    [[0, 0], [1, 1]]
     """
-    prepared = _match_inputs(reference, candidate, delta)
-    if prepared is None:
-        return _match_spikes_loop(reference, candidate, delta)
-    r, c, d = prepared
+    r = _sorted_times(reference, "reference")
+    c = _sorted_times(candidate, "candidate")
+    d = _window(delta)
     nr = r.size
     if nr == 0 or c.size == 0 or not d >= 0:  # delta < 0 or NaN: no |t_c - t_r| <= delta
         return np.empty((0, 2), dtype=np.int64)
@@ -191,57 +184,37 @@ def _merge_rank(keys: np.ndarray, sorted_values: np.ndarray, side: str) -> np.nd
     return np.flatnonzero(is_key) - np.arange(n)  # values before the k-th key
 
 
-_EXACT_INT = 2 ** 52  # integers this small convert to float64 and add without rounding
+_EXACT_INT = 2 ** 53  # integers this small convert to float64 exactly
 
 
-def _exact_float64(x: Any, small_floats: bool) -> np.ndarray | None:
-    """``x`` as float64 when that reproduces the sequential loop's comparisons exactly."""
-    if type(x) is not np.ndarray or x.ndim != 1:
-        return None
-    kind = x.dtype.kind
-    if kind == "f":
-        # The loop compares candidate numpy scalars with Python floats: exact for float64
-        # only (NumPy 2 compares a float32 scalar with a Python float in float32).
-        if x.dtype != np.float64 and not (small_floats and x.dtype.itemsize < 8):
-            return None
-    elif kind in "iu":
-        if x.size and not (-_EXACT_INT <= x.min() and x.max() <= _EXACT_INT):
-            return None
-    else:
-        return None
-    x = x.astype(np.float64, copy=False)
-    if x.size and not (np.isfinite(x).all() and (x[1:] >= x[:-1]).all()):
-        return None
-    return x
+def _sorted_times(x: Any, name: str) -> np.ndarray:
+    """``x`` as a 1-D float64 array of finite, sorted times (the matcher's input)."""
+    arr = np.asarray(x)
+    if arr.ndim != 1 or arr.dtype.kind not in "iuf":
+        raise AnalysisInputError(f"{name} has shape {arr.shape} and dtype {arr.dtype}: expected "
+                                 "a 1-D array of spike times (real numbers)")
+    if arr.dtype.kind in "iu" and arr.size and not (-_EXACT_INT <= arr.min()
+                                                    and arr.max() <= _EXACT_INT):
+        raise AnalysisInputError(f"{name} spans {arr.min()}..{arr.max()}: expected integer "
+                                 "times within ±2**53 (exact in float64)")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.isfinite(arr).all():
+        raise AnalysisInputError(f"{name} contains NaN or infinite times: expected finite times")
+    if arr.size > 1 and np.any(arr[1:] < arr[:-1]):
+        raise AnalysisInputError(f"{name} is not sorted: expected spike times in increasing "
+                                 "order (np.sort them)")
+    return arr
 
 
-def _match_inputs(reference, candidate, delta) -> tuple[np.ndarray, np.ndarray, float] | None:
-    if isinstance(delta, float):  # includes np.float64
-        d = float(delta)
-    elif (isinstance(delta, (int, np.signedinteger)) and not isinstance(delta, bool)
-          and -_EXACT_INT <= delta <= _EXACT_INT):
-        d = float(delta)
-    else:
-        return None
-    r = _exact_float64(reference, small_floats=True)  # .tolist() of any float is exact
-    c = _exact_float64(candidate, small_floats=False)
-    if r is None or c is None:
-        return None
-    return r, c, d
-
-
-def _match_spikes_loop(reference, candidate, delta) -> np.ndarray:
-    """The sequential greedy matching (the definition; used for inputs outside the fast path)."""
-    pairs = []
-    j, nc = 0, len(candidate)
-    for i, tr in enumerate(reference.tolist()):
-        lo = tr - delta
-        while j < nc and candidate[j] < lo:
-            j += 1
-        if j < nc and candidate[j] <= tr + delta:
-            pairs.append((i, j))
-            j += 1
-    return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+def _window(delta: Any) -> float:
+    """``delta`` (a real number, in the units of the times) as a float."""
+    if isinstance(delta, int) and not isinstance(delta, bool):
+        return float(delta)
+    d = np.asarray(delta)
+    if d.ndim != 0 or d.dtype.kind not in "iuf":
+        raise AnalysisInputError(f"delta={delta!r}: expected a number (in the units of the "
+                                 "spike times)")
+    return float(d)
 
 
 def _gamma(r: np.ndarray, c: np.ndarray, delta: float, duration: float
@@ -313,7 +286,7 @@ def coincidence_factor(reference: Any, candidate: Any, delta: pq.Quantity = 2 * 
     """
     r = _times_ms(reference, "reference", units)
     c = _times_ms(candidate, "candidate", units)
-    d = _ms(delta, "delta")
+    d = as_time(delta, "delta", pq.ms, bare_unit=None)
     if not d > 0:
         raise AnalysisInputError(f"delta={delta}: expected a positive window")
     t0, t1 = _span_ms(reference, candidate, r, c, t_start, t_stop)
@@ -502,11 +475,11 @@ class TimingComparison:
                 "n_unpaired_reference": self.n_unpaired_reference,
                 "n_unpaired_candidate": self.n_unpaired_candidate,
                 "gamma_mean": self.gamma_mean,
-                "isi_difference_mean": _jsonify(self.isi_difference_mean),
+                "isi_difference_mean": jsonify(self.isi_difference_mean),
                 "spike_time_error_mean": self.spike_time_error_mean,
                 "pairs": [{"key": list(k), "n_reference": int(nr), "n_candidate": int(nc),
-                           "gamma": _jsonify(g), "n_coincident": int(co),
-                           "isi_difference": _jsonify(i), "spike_time_error": _jsonify(e),
+                           "gamma": jsonify(g), "n_coincident": int(co),
+                           "isi_difference": jsonify(i), "spike_time_error": jsonify(e),
                            "undefined": dict(rs)}
                           for k, nr, nc, g, co, i, e, rs in zip(
                               self.keys, self.n_reference, self.n_candidate, self.gamma,
@@ -515,7 +488,7 @@ class TimingComparison:
                 "units": {"delta": "ms", "isi_difference_mean": "ms",
                           "isi_difference": "ms"},
                 "undefined": self.undefined(),
-                "annotations": _jsonify(self.annotations)}
+                "annotations": jsonify(self.annotations)}
 
     def rows(self) -> list[tuple[str, str]]:
         """``(label, formatted value)`` rows for a text table."""
@@ -586,7 +559,7 @@ def compare(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms) -> T
     (1.0, 0.0)
     """
     ref, cand = load_spikes(reference), load_spikes(candidate)
-    d = _ms(delta, "delta")
+    d = as_time(delta, "delta", pq.ms, bare_unit=None)
     if not d > 0:
         raise AnalysisInputError(f"delta={delta}: expected a positive window")
     rkeys, ckeys = _pair_keys(ref, cand)

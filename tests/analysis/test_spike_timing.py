@@ -133,26 +133,97 @@ def test_compare_pairs_by_trial_and_reports_undefined():
 
 
 # ----------------------------------------------------------------------------- match_spikes
-def _match_spikes_oracle(reference, candidate, delta):
-    """The original sequential loop of match_spikes, kept verbatim as the oracle."""
+def _brute_force_matching(reference, candidate, delta):
+    """Coincidence counting from its definition, by exhaustive search (the oracle).
+
+    Kistler et al. (1997) / Jolivet et al. (2008), as match_spikes documents it: the
+    reference spikes, in time order, each take the earliest candidate spike not taken yet
+    whose time lies in [t_r - delta, t_r + delta] (bounds in float64; of candidates at the
+    same time, the first). Every candidate is examined for every reference spike: no
+    pointer, no merge, no use of the candidates' order.
+    """
+    r = np.asarray(reference, dtype=np.float64)
+    c = np.asarray(candidate, dtype=np.float64)
+    d = float(delta)
+    taken = np.zeros(c.size, dtype=bool)
     pairs = []
-    j, nc = 0, len(candidate)
-    for i, tr in enumerate(reference.tolist()):
-        lo = tr - delta
-        while j < nc and candidate[j] < lo:
-            j += 1
-        if j < nc and candidate[j] <= tr + delta:
-            pairs.append((i, j))
-            j += 1
+    for i in np.argsort(r, kind="stable"):
+        free = np.flatnonzero(~taken & (c >= r[i] - d) & (c <= r[i] + d))
+        if free.size:
+            j = free[np.argmin(c[free])]  # earliest in time; argmin keeps the first of ties
+            taken[j] = True
+            pairs.append((int(i), int(j)))
+    return np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def _windowed_matching(reference, candidate, delta):
+    """The same definition for long trains: each reference spike scans only the candidates
+    inside its window (found by binary search) for the first one not taken yet."""
+    r, c, d = np.asarray(reference, float), np.asarray(candidate, float), float(delta)
+    lo = np.searchsorted(c, r - d, side="left")
+    hi = np.searchsorted(c, r + d, side="right")
+    taken = np.zeros(c.size, dtype=bool)
+    pairs = []
+    for i in range(r.size):
+        free = np.flatnonzero(~taken[lo[i]:hi[i]])
+        if free.size:
+            taken[lo[i] + free[0]] = True
+            pairs.append((i, int(lo[i] + free[0])))
     return np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def _assert_same_matching(ref, cand, delta):
+def _maximum_matching_size(reference, candidate, delta):
+    """Size of a maximum one-to-one matching of the window graph (Hopcroft-Karp, SciPy)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import maximum_bipartite_matching
+
+    r, c, d = np.asarray(reference, float), np.asarray(candidate, float), float(delta)
+    if r.size == 0 or c.size == 0 or not d >= 0:
+        return 0
+    lo = np.searchsorted(c, r - d, side="left")
+    hi = np.maximum(np.searchsorted(c, r + d, side="right"), lo)
+    cols = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]).astype(np.int64)
+    graph = csr_matrix((np.ones(cols.size), cols, np.concatenate([[0], np.cumsum(hi - lo)])),
+                       shape=(r.size, c.size))
+    return int((maximum_bipartite_matching(graph, perm_type="column") >= 0).sum())
+
+
+def _assert_matching_is_the_definition(ref, cand, delta, oracle=_brute_force_matching):
     got = match_spikes(ref, cand, delta)
-    want = _match_spikes_oracle(ref, cand, delta)
-    assert got.dtype == np.int64 and got.shape == want.shape and got.ndim == 2
-    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.int64 and got.ndim == 2 and got.shape[1] == 2
+    np.testing.assert_array_equal(got, oracle(ref, cand, delta))
+    # and the greedy matching is a maximum one: no coincidence is lost to a bad choice
+    assert len(got) == _maximum_matching_size(ref, cand, delta)
     return got
+
+
+def test_match_spikes_hand_computed_cases():
+    e = np.array([], dtype=float)
+    cases = [
+        # (reference, candidate, delta, pairs worked out by hand)
+        ([10.0, 11.0], [10.5], 2.0, [[0, 0]]),            # one candidate, two claimants
+        ([10.0, 13.0], [8.5, 11.9], 2.0, [[0, 0], [1, 1]]),  # 10 takes 8.5, leaving 11.9
+        ([0.0, 1.0], [0.9, 1.8], 1.0, [[0, 0], [1, 1]]),  # nearest-first would pair 1 with
+                                                          # 0.9 and leave 0 unmatched
+        ([1.0, 2.0, 3.0], [2.0, 3.0, 4.0], 0.0, [[1, 0], [2, 1]]),  # delta 0: equal times
+        ([5.0, 5.0], [4.0, 6.0, 6.0], 1.0, [[0, 0], [1, 1]]),  # ties: earliest free first
+        ([1.0, 2.0, 3.0], [1.5], 0.5, [[0, 0]]),           # both ends of a window count
+        ([0.0, 10.0, 20.0], [3.0, 13.0, 23.0], 2.0, []),   # every spike just outside
+        ([1.0, 2.0], [1.0, 2.0], -1.0, []),                # negative window: nothing
+        ([1.0, 2.0], [1.0, 2.0], float("nan"), []),        # NaN window: nothing
+        ([1.0, 2.0, 50.0], [0.0, 0.5], float("inf"), [[0, 0], [1, 1]]),  # all in reach
+        (e, [1.0], 1.0, []), ([1.0], e, 1.0, []), (e, e, 1.0, []),
+    ]
+    for ref, cand, delta, pairs in cases:
+        got = match_spikes(np.asarray(ref, float), np.asarray(cand, float), delta)
+        assert got.tolist() == pairs, (ref, cand, delta)
+        _assert_matching_is_the_definition(np.asarray(ref, float), np.asarray(cand, float),
+                                           delta)
+    # exact boundary: |t_c - t_r| == delta counts, a hair beyond does not
+    assert match_spikes(np.array([10.0]), np.array([12.0]), 2.0).tolist() == [[0, 0]]
+    assert match_spikes(np.array([10.0]), np.array([np.nextafter(12.0, 13.0)]), 2.0).size == 0
+    # the coincidence count of Gamma: 3 of 4 reference spikes find a partner within 1 ms
+    assert len(match_spikes([0.0, 10.0, 20.0, 30.0], [0.5, 11.0, 25.0, 30.9], 1.0)) == 3
 
 
 def _random_case(rng, kind):
@@ -190,44 +261,60 @@ def _random_case(rng, kind):
 
 
 @pytest.mark.parametrize("kind", ["poisson", "jitter", "dense", "grid", "identical", "clustered"])
-def test_match_spikes_equals_the_sequential_loop_on_random_cases(kind):
+def test_match_spikes_equals_the_brute_force_definition_on_random_cases(kind):
     rng = np.random.default_rng(["poisson", "jitter", "dense", "grid", "identical",
                                  "clustered"].index(kind))
     n_matched = 0
     for _ in range(300):
         ref, cand, delta = _random_case(rng, kind)
-        n_matched += len(_assert_same_matching(ref, cand, delta))
-        _assert_same_matching(cand, ref, delta)  # roles swapped
+        n_matched += len(_assert_matching_is_the_definition(ref, cand, delta))
+        _assert_matching_is_the_definition(cand, ref, delta)  # roles swapped
     assert n_matched > 0
 
 
-def test_match_spikes_edge_cases_equal_the_sequential_loop():
+def test_match_spikes_edge_cases_equal_the_brute_force_definition():
     t = np.array([1.0, 2.0, 2.0, 3.5, 10.0])
     e = np.array([], dtype=float)
-    for ref, cand in [(e, e), (t, e), (e, t), (t, t), (t, t[::-1].copy()),  # unsorted: loop
+    for ref, cand in [(e, e), (t, e), (e, t), (t, t),
                       (t.astype(np.float32), t), (t, t.astype(np.float32)),
                       (np.array([1, 2, 2, 4, 10]), np.array([0, 3, 3, 9])),
                       (np.array([1, 2, 4], np.uint8), t), (t, np.array([2, 3], np.int32)),
-                      (np.array([1.0, np.nan]), t), (t, np.array([np.inf])),
-                      (np.array([-np.inf, 2.0, np.inf]), np.array([-np.inf, 2.0, np.inf])),
-                      (np.array([2 ** 60]), np.array([2 ** 60 + 1])),
-                      (np.array([0.1, 0.2, 0.3]), np.array([0.1 + 1.0, 0.3 - 1.0 + 1e-17]))]:
+                      (np.array([2 ** 53]), np.array([2 ** 53 - 1])),
+                      (np.array([0.1, 0.2, 0.3]), np.array([0.3 - 1.0 + 1e-17, 0.1 + 1.0]))]:
         for delta in [0.0, 1.0, 1, np.float64(1.5), -1.0, np.nan, np.inf, np.float32(1.1),
                       np.int64(2), 0.9999999999999999, 2 ** 60]:
-            _assert_same_matching(ref, cand, delta)
-    # exact boundary: |t_c - t_r| == delta counts, a hair beyond does not
-    assert match_spikes(np.array([10.0]), np.array([12.0]), 2.0).tolist() == [[0, 0]]
-    assert match_spikes(np.array([10.0]), np.array([np.nextafter(12.0, 13.0)]), 2.0).size == 0
-    # ties: the earliest free candidate wins, in reference order
-    assert match_spikes(np.array([5.0, 5.0]), np.array([4.0, 6.0, 6.0]), 1.0).tolist() == \
-        [[0, 0], [1, 1]]
+            _assert_matching_is_the_definition(ref, cand, delta)
+    # plain lists are times too
+    assert match_spikes([1.0, 2.0], [2.5], 1).tolist() == [[1, 0]]
 
 
-def test_match_spikes_large_trains_equal_the_sequential_loop():
-    # long jittered trains (the fast path's usual case) plus a dense stretch
+@pytest.mark.parametrize("reference, candidate, delta, match", [
+    ([3.0, 1.0, 2.0], [1.0], 1.0, "reference is not sorted"),
+    ([1.0], [2.0, 1.0], 1.0, "candidate is not sorted"),
+    ([1.0, np.nan], [1.0], 1.0, "reference contains NaN or infinite"),
+    ([1.0], [np.inf], 1.0, "candidate contains NaN or infinite"),
+    ([[1.0, 2.0]], [1.0], 1.0, r"reference has shape \(1, 2\)"),
+    (["a"], [1.0], 1.0, "expected a 1-D array of spike times"),
+    ([2 ** 60], [2 ** 60 + 1], 0, r"within ±2\*\*53"),
+    ([1.0], [1.0], "2", "delta='2': expected a number"),
+    ([1.0], [1.0], True, "delta=True"),
+])
+def test_match_spikes_refuses_what_the_definition_does_not_cover(reference, candidate, delta,
+                                                                 match):
+    with pytest.raises(AnalysisInputError, match=match):
+        match_spikes(np.asarray(reference), np.asarray(candidate), delta)
+
+
+def test_match_spikes_large_trains_equal_the_definition():
+    # long jittered trains (the vectorised path's usual case) plus a dense stretch
     rng = np.random.default_rng(11)
     base = np.sort(rng.uniform(0, 2e6, 50_000))
     ref = np.sort(np.concatenate([base, rng.uniform(1e5, 1e5 + 200, 2000)]))
     cand = np.sort(np.concatenate([base + rng.normal(0, 1.5, base.size),
                                    rng.uniform(1e5, 1e5 + 200, 2000)]))
-    _assert_same_matching(ref, cand, 2.0)
+    _assert_matching_is_the_definition(ref, cand, 2.0, oracle=_windowed_matching)
+    # the windowed oracle is the brute force on a slice it can afford
+    part = (ref > 99_900) & (ref < 100_300)
+    cpart = (cand > 99_900) & (cand < 100_300)
+    np.testing.assert_array_equal(_windowed_matching(ref[part], cand[cpart], 2.0),
+                                  _brute_force_matching(ref[part], cand[cpart], 2.0))

@@ -1,4 +1,5 @@
-"""Tests of hhlif.analysis.information_recordings on hand-built Neo recordings."""
+"""Tests of hhlif.analysis.information.recordings on hand-built Neo recordings (no design:
+the behaviour of older hhlif files and other tools)."""
 import json
 
 import neo
@@ -9,7 +10,7 @@ import quantities as pq
 from hhlif.analysis.errors import AnalysisInputError
 from hhlif.analysis.information import (DirectMethodResult, InformationResult, direct_method,
                                         mutual_information)
-from hhlif.analysis.information_recordings import (
+from hhlif.analysis.information.recordings import (
     binary_words, information_from_recording, mi_command, parse_quantity,
     spike_count_responses)
 
@@ -193,3 +194,11 @@ def test_several_populations_need_a_choice(frozen_words):
 def test_single_condition_step_is_an_error():
     with pytest.raises(AnalysisInputError, match="single value"):
         information_from_recording(step_block([[3, 4, 5]]), n_bootstrap=0)
+
+
+def test_the_former_module_name_still_works():
+    from hhlif.analysis import information_recordings as ir
+    from hhlif.analysis.information import recordings
+
+    for name in recordings.__all__:
+        assert getattr(ir, name) is getattr(recordings, name), name
