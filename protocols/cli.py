@@ -443,7 +443,7 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_mi(args) -> int:
-    from hhlif.analysis import information_recordings as ir
+    from hhlif.analysis.information import recordings as ir
 
     if args.figures:
         from .files import check_outputs
