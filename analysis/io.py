@@ -33,7 +33,7 @@ from typing import Callable, Iterable
 from .errors import OutputExistsError
 
 __all__ = ["atomic_output", "check_output", "check_outputs", "check_folder", "TEMPORARY_MARK",
-           "umask_mode", "stale_temporaries", "remove_stale_temporaries"]
+           "umask_mode", "stale_temporaries", "remove_stale_temporaries", "process_alive"]
 
 #: Every temporary file of an atomic write has this in its name
 #: (``.NAME.hhlif-tmp-PID-XXXX``), so leftovers of a killed write can be found and removed:
@@ -163,7 +163,7 @@ def stale_temporaries(folder) -> list[Path]:
         return found
     for candidate in candidates:
         pid_text = candidate.name.split(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
-        if not pid_text.isdigit() or not _alive(int(pid_text)):
+        if not pid_text.isdigit() or not process_alive(int(pid_text)):
             found.append(candidate)
     return found
 
@@ -182,7 +182,8 @@ def remove_stale_temporaries(path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (ours always does)."""
     if pid == os.getpid():
         return True
     try:

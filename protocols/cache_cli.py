@@ -42,6 +42,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hhlif.analysis.io import process_alive
+
 __all__ = ["add_commands", "scan", "clean", "CacheReport", "cache_info_command",
            "cache_clean_command", "DEFAULT_MIN_AGE_S"]
 
@@ -159,16 +161,6 @@ def _is_locked(folder: Path) -> bool:
     return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 #: A temporary file whose writer (the pid in its name) is gone is a leftover once it is
 #: this old (s), whatever ``--min-age`` says.
 _DEAD_WRITER_AGE_S = 5.0
@@ -186,7 +178,7 @@ def _leftover(path: Path, now: float, min_age: float) -> bool:
     age = _age(path, now)
     pid = path.name.split(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
     if pid.isdigit() and int(pid) > 0:
-        if int(pid) == os.getpid() or _alive(int(pid)):
+        if int(pid) == os.getpid() or process_alive(int(pid)):
             return False
         return age >= min(_DEAD_WRITER_AGE_S, min_age)
     return age >= min_age
@@ -295,7 +287,7 @@ def scan(cache=None, min_age: float = DEFAULT_MIN_AGE_S, stale: bool = True) -> 
                 report.builds.append(folder)
     for worker in sorted(root.glob("worker-*")):
         match = _WORKER.match(worker.name)
-        if match and worker.is_dir() and not _alive(int(match.group(1))):
+        if match and worker.is_dir() and not process_alive(int(match.group(1))):
             if _is_locked(worker):
                 report.in_use.append(worker)
             elif _age(worker, now) >= min_age:

@@ -809,23 +809,6 @@ class SizeLimitError(ParameterError):
     """An equivalence search whose estimated memory or time exceeds the limits."""
 
 
-def _physical_memory() -> float:
-    import os
-
-    try:
-        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return 16.0 * 2**30
-
-
-def _bytes(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
-            return f"{n:.3g} {unit}"
-        n /= 1000.0
-    return f"{n:.3g} PB"
-
-
 def estimate_search(reference: str, candidate: str, size: int, seeds: int = 3,
                     protocol: str = "waveform-classes", settings: Mapping | None = None,
                     quick: bool = False, n_max: int | None = None,
@@ -893,11 +876,13 @@ def check_search_size(reference: str, candidate: str, size: int, seeds: int = 3,
     SizeLimitError
         One line: the sizes, both estimates and both limits, and the override.
     """
+    from .running import format_bytes, physical_memory
+
     names = {"size": "size", "n_max": "n_max", "seeds": "seeds", "override": "size_limit=False",
              **dict(names or {})}
     est = estimate_search(reference, candidate, size, seeds, protocol, settings, quick, n_max,
                           resolution)
-    limit = MEMORY_FRACTION * _physical_memory()
+    limit = MEMORY_FRACTION * physical_memory()
     hours = est["cpu_seconds"] / 3600.0
     if est["memory_bytes"] <= limit and hours <= MAX_CPU_HOURS:
         return est
@@ -908,8 +893,8 @@ def check_search_size(reference: str, candidate: str, size: int, seeds: int = 3,
         f" {names['n_max']}={est['n_max']}{default}, {names['seeds']}={int(seeds)},"
         f" {n_classes_of(protocol, s)} classes x repeats={s['repeats']},"
         f" duration_ms={s['duration_ms']:g}: the largest simulation has"
-        f" {est['largest_neurons']:.3g} neurons and needs about {_bytes(est['memory_bytes'])}"
-        f" of memory (limit {_bytes(limit)}, {MEMORY_FRACTION:.0%} of this machine's), the"
+        f" {est['largest_neurons']:.3g} neurons and needs about {format_bytes(est['memory_bytes'])}"
+        f" of memory (limit {format_bytes(limit)}, {MEMORY_FRACTION:.0%} of this machine's), the"
         f" search up to {hours:.3g} CPU-hours (limit {MAX_CPU_HOURS:g}); expected smaller"
         f" sizes, or pass {names['override']} to run it anyway")
 

@@ -28,7 +28,8 @@ from .protocol import Protocol
 from .recording import PopulationData, Recording, Signal
 from .stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
 
-__all__ = ["run", "build_simulation", "interruptible", "estimate_size", "check_size"]
+__all__ = ["run", "build_simulation", "interruptible", "estimate_size", "check_size",
+           "physical_memory", "format_bytes"]
 
 #: Optimistic throughput (neuron-steps per second) of each backend, for the time estimate
 #: of :func:`check_size` (benchmarks/RESULTS.md measures 0.8 M (HH) to 1.8 G (LIF)).
@@ -392,22 +393,27 @@ def estimate_size(protocol: Protocol) -> dict:
             "bytes": state + record + stimulus}
 
 
-def _memory_limit() -> float:
+def physical_memory() -> float:
+    """This machine's memory in bytes (16 GiB where the system does not say)."""
     import os
 
     try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
-        total = 16 * 2**30
-    return MEMORY_FRACTION * float(total)
+        return 16.0 * 2**30
 
 
-def _bytes(n: float) -> str:
+def _memory_limit() -> float:
+    return MEMORY_FRACTION * physical_memory()
+
+
+def format_bytes(n: float) -> str:
+    """``1.23e9`` → ``'1.23 GB'`` (decimal units)."""
     for unit in ("B", "kB", "MB", "GB", "TB", "PB"):
         if n < 1000 or unit == "PB":
             return f"{n:.3g} {unit}"
         n /= 1000.0
-    return f"{n:.3g} EB"
+    return f"{n:.3g} PB"
 
 
 def _hours(seconds: float) -> str:
@@ -431,11 +437,11 @@ def check_size(protocol: Protocol, backend: str = "cpp") -> dict:
              f" {protocol.n_neurons // max(int(protocol.trials), 1)} conditions) x"
              f" {format_quantity(protocol.duration)} at dt={format_quantity(protocol.integration_dt)}")
     if est["bytes"] > limit:
-        parts = ", ".join(f"{k.split('_')[0]} {_bytes(v)}" for k, v in est.items()
+        parts = ", ".join(f"{k.split('_')[0]} {format_bytes(v)}" for k, v in est.items()
                           if k.endswith("_bytes") and v)
         raise ParameterError(
-            f"protocol size: {sizes} needs at least {_bytes(est['bytes'])} of memory ({parts});"
-            f" the limit is {_bytes(limit)} ({MEMORY_FRACTION:.0%} of this machine's memory):"
+            f"protocol size: {sizes} needs at least {format_bytes(est['bytes'])} of memory ({parts});"
+            f" the limit is {format_bytes(limit)} ({MEMORY_FRACTION:.0%} of this machine's memory):"
             f" reduce trials, conditions, duration or recorded variables, or pass"
             f" --no-size-limit (size_limit=False)")
     if seconds > MAX_RUN_SECONDS:
