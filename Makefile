@@ -46,6 +46,8 @@ bench: $(VENV)/.installed
 	$(PIP) install -q --no-deps --force-reinstall .
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.analysis_speed --force
+	$(PY) -m benchmarks.hh_accuracy --force
+	$(PY) -m benchmarks.time_to_solution --force
 	$(PY) -m benchmarks.run --only render
 
 clean:
