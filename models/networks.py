@@ -5,7 +5,11 @@ Contents
 Network              base class: connectivity as data, ``build`` makes the Brian2 objects
 FeedForwardChain     the seed's 2-neuron chain (n neurons, i → i+1), stimulus into neuron 0
 FullyConnected       all-to-all, a fixed input current into the first ``n_inputs`` neurons
-XorCircuit           the seed's XOR scenario: inputs A, B; H1 = A ∧ ¬B, H2 = B ∧ ¬A; O = H1 ∨ H2
+XorCircuit           an XOR network: inputs A, B; H1 = A ∧ ¬B, H2 = B ∧ ¬A; O = H1 ∨ H2
+SeedChain            the seed script's Fig. 3 chain: same-step level coupling, one group per
+                     chain position (no synapse dynamics, no delay)
+SeedXor              the seed script's XOR scenario: two inputs, one output with a level
+                     current (+w while input 1 is above −40 mV, −w while input 2 is)
 RandomEI             sparse random excitatory/inhibitory network with Poisson drive
 to_lif2hh            an HH network → the same network of tv-LIF2HH or s-LIF2HH circuits
 scale                the same connection statistics with k times the neurons (plain LIF)
@@ -42,15 +46,15 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
-from brian2 import Hz, Quantity, ms, uA, cm
+from brian2 import Hz, Quantity, ms, mV, uA, cm
 
 from . import lif2hh as _circuits  # noqa: F401  (registers the circuits to_lif2hh names)
 from .errors import ParameterError, UnknownNameError
 from .neuron_model import NeuronModel, check_quantity
 from .units import format_quantity
 
-__all__ = ["Network", "FeedForwardChain", "FullyConnected", "XorCircuit", "RandomEI",
-           "to_lif2hh", "scale", "resize"]
+__all__ = ["Network", "FeedForwardChain", "FullyConnected", "XorCircuit", "SeedChain",
+           "SeedXor", "RandomEI", "to_lif2hh", "scale", "resize"]
 
 CURRENT = uA / cm**2
 
@@ -200,7 +204,7 @@ class Network:
         objects : list
         labels : dict of str to (trial array, condition array)
         """
-        from brian2 import PoissonInput, Synapses, TimedArray, second
+        from brian2 import PoissonInput, TimedArray, second
 
         neuron_model = self._resolve(model)
         if isinstance(copies, bool) or int(copies) != copies or copies < 1:
@@ -228,10 +232,10 @@ class Network:
         declarations.append("I_bias : amp/meter**2 (constant)")
         variables["I_bias"] = Quantity(np.tile(np.asarray(self.bias(), dtype=float), copies),
                                        dim=CURRENT.dim)
-        declarations.append("dI_syn/dt = -I_syn/tau_syn : amp/meter**2")
-        declarations.append("tau_syn : second (constant)")
-        variables["tau_syn"] = self.tau_syn
-        expression += " + I_bias + I_syn"
+        syn_declarations, syn_term, syn_variables = self._synaptic_equations()
+        declarations += syn_declarations
+        variables.update(syn_variables)
+        expression += " + I_bias" + syn_term
         if intrinsic is not None and float(intrinsic[0]) > 0:
             std, tau, seed = intrinsic
             if duration is None:
@@ -273,15 +277,7 @@ class Network:
         objects = list(population.objects)
 
         # ---- recurrent synapses
-        pre, post, weight = self.connections()
-        if len(pre):
-            offsets = np.repeat(np.arange(copies) * n_net, len(pre))
-            syn = Synapses(population.output, population.inputs,
-                           model="w : amp/meter**2 (constant)", on_pre="I_syn_post += w",
-                           delay=self.delay, dt=dt, namespace={}, name=f"{name}_synapses")
-            syn.connect(i=np.tile(pre, copies) + offsets, j=np.tile(post, copies) + offsets)
-            syn.w = Quantity(np.tile(np.asarray(weight, dtype=float), copies), dim=CURRENT.dim)
-            objects.append(syn)
+        objects += self._connect(population, neuron_model, copies, dt, name)
         # ---- Poisson drive (the network's own) and Poisson stimuli
         drive = self.drive()
         sources = ([(drive["n_sources"], drive["rate"], drive["weight"])] if drive else []) \
@@ -298,6 +294,28 @@ class Network:
         copy = np.repeat(np.arange(copies), n_net)
         labels = {name: (copy % trials, copy // trials)}
         return {name: population}, objects, labels
+
+    def _synaptic_equations(self) -> tuple[list, str, dict]:
+        """(declarations, term added to the input, values) of the synaptic current: an
+        exponentially decaying ``I_syn`` (spikes of synapses and Poisson sources add to it)."""
+        return (["dI_syn/dt = -I_syn/tau_syn : amp/meter**2", "tau_syn : second (constant)"],
+                " + I_syn", {"tau_syn": self.tau_syn})
+
+    def _connect(self, population, neuron_model, copies: int, dt, name: str) -> list:
+        """The recurrent synapses: each presynaptic spike adds ``w`` to ``I_syn``."""
+        from brian2 import Synapses
+
+        pre, post, weight = self.connections()
+        if not len(pre):
+            return []
+        n_net = int(self.n_neurons)
+        offsets = np.repeat(np.arange(copies) * n_net, len(pre))
+        syn = Synapses(population.output, population.inputs,
+                       model="w : amp/meter**2 (constant)", on_pre="I_syn_post += w",
+                       delay=self.delay, dt=dt, namespace={}, name=f"{name}_synapses")
+        syn.connect(i=np.tile(pre, copies) + offsets, j=np.tile(post, copies) + offsets)
+        syn.w = Quantity(np.tile(np.asarray(weight, dtype=float), copies), dim=CURRENT.dim)
+        return [syn]
 
 
 # ====================================================================== topologies
@@ -376,7 +394,8 @@ XOR_NEURONS = ("A", "B", "H1", "H2", "O")
 
 @dataclass(frozen=True)
 class XorCircuit(Network):
-    """The seed's XOR scenario, one 5-neuron block per input case.
+    """An XOR network, one 5-neuron block per input case (hhlif's; the seed script's own
+    3-neuron scenario is :class:`SeedXor`).
 
     Inputs A and B get ``input_current`` when their bit is 1; H1 gets A excitatory and B
     inhibitory (``+weight``, ``−weight``), H2 the mirror image, and the output O gets H1 and
@@ -437,6 +456,274 @@ class XorCircuit(Network):
             b[5 * c] = a * float(self.input_current)
             b[5 * c + 1] = bb * float(self.input_current)
         return b * (CURRENT / float(CURRENT))
+
+
+@dataclass(frozen=True)
+class SeedChain(Network):
+    """The seed script's Fig. 3 chain: same-step level coupling, no synaptic dynamics.
+
+    Neurons ``0 → 1 → … → n−1`` (the script: n = 2); the protocol's stimulus drives neuron
+    0 only.  Each chain position is its own Brian2 group, updated after the previous one
+    within every time step (scheduling ``order`` 10·k), so neuron k+1's step reads neuron
+    k's *new* state, as the script's loop does:
+
+    * a neuron model with one unit (``hh-shifted``): during every step in which neuron k is
+      above ``level`` at the end of the step, neuron k+1 receives ``weight·dt``
+      (the script: W = 10⁵, dt = 0.001 ms, so 100 µA/cm² while neuron 1 is above 70 mV);
+    * an s-LIF2HH circuit (a model whose units read ``I_unit``): unit j (1–3) of circuit
+      k+1 receives ``weight·dt·[u_j > level] + unit4_current·[u_4 > level]`` of circuit k's
+      units in the same update, before circuit k's reset (the script: 10⁵·s_j + s_4 at
+      dt = 1 ms); circuit k+1's unit 4 gets only its own units 1–3.
+
+    There is no synapse object, no delay and no decay: the coupling is the level test
+    itself.  Spikes are each model's own rule (``hh-shifted`` with ``V_spike`` = level and
+    ``refractory='v > V_spike'``: the rising edge of the level test).
+
+    Parameters
+    ----------
+    n : int
+        Chain length (>= 2).
+    weight : Quantity
+        The script's W, a current per unit time (default 10⁵ µA/cm² per ms); the current of
+        one step is ``weight·dt`` of the receiving group.
+    level : Quantity
+        Level test of the coupling (default 70 mV, the script's threshold).
+    unit4_current : Quantity
+        What circuit k's unit 4 above ``level`` adds to units 1–3 of circuit k+1 (the
+        script's un-weighted s_4: 1, i.e. 1 µA/cm², +1 mV per 1 ms step).
+
+    Returns (from :meth:`build`) one population per chain position, ``{name}_1``,
+    ``{name}_2``, …, each with one neuron per copy.  The inherited ``tau_syn`` and
+    ``delay`` are unused (there is no synapse).
+    """
+
+    n: int = 2
+    weight: Any = _q(1e5 * CURRENT / ms)
+    level: Any = _q(70 * mV)
+    unit4_current: Any = _q(1 * CURRENT)
+
+    def __post_init__(self):
+        super().__post_init__()
+        _check_int("n", self.n, 2)
+        for key, ref in (("weight", CURRENT / ms), ("level", mV), ("unit4_current", CURRENT)):
+            object.__setattr__(self, key, check_quantity(key, getattr(self, key), ref,
+                                                         context="network parameter"))
+
+    @property
+    def n_neurons(self):
+        return int(self.n)
+
+    def connections(self):
+        """Chain pairs; the weight given is the current of one 1 ms step (``weight·1 ms``;
+        the build uses the receiving group's dt)."""
+        pre = np.arange(self.n - 1)
+        w = float(self.weight * ms)
+        return pre, pre + 1, np.full(len(pre), w) * (CURRENT / float(CURRENT))
+
+    def input_gain(self):
+        gain = np.zeros(self.n)
+        gain[0] = 1.0
+        return gain
+
+    def build(self, model=None, *, copies: int = 1, stimulus=None, duration=None,
+              parameters: Mapping[str, Any] | None = None, method: str | None = None,
+              dt=None, intrinsic=None, trials: int | None = None, name: str = "neurons"):
+        """Build ``copies`` chains; same arguments and returns as :meth:`Network.build`, but
+        one population per chain position (``{name}_1`` … ``{name}_n``).
+
+        Raises
+        ------
+        ParameterError
+            For intrinsic noise or Poisson stimuli (the script's chain has neither).
+        """
+        from brian2 import linked_var
+
+        from .lif2hh import CircuitModel
+
+        neuron_model = self._resolve(model)
+        if isinstance(copies, bool) or int(copies) != copies or copies < 1:
+            raise ParameterError(f"copies={copies!r}: expected an integer >= 1")
+        copies = int(copies)
+        own = self.model is not None and getattr(model, "name", model) != self.model
+        dt = neuron_model.dt if (own or dt is None) else dt
+        method = neuron_model.method if (own or not method) else method
+        if intrinsic is not None and float(intrinsic[0]) > 0:
+            raise ParameterError(f"network SeedChain: intrinsic_noise="
+                                 f"{format_quantity(intrinsic[0])}: expected 0 (the seed's"
+                                 f" chain is deterministic)")
+        params = {}
+        for key, value in dict(parameters or {}).items():
+            params[key] = value
+        per_layer = {}
+        for key, values in dict(self.neuron_parameters).items():
+            ref = neuron_model.parameters.get(key)
+            if ref is None:
+                valid = ", ".join(sorted(neuron_model.parameters))
+                raise UnknownNameError(
+                    f"network parameter 'neuron_parameters' key {key!r}: not a parameter of"
+                    f" model {neuron_model.name!r}; valid are {valid}")
+            q = check_quantity(key, values, ref, context="network neuron parameter")
+            if np.ndim(q) != 1 or len(q) != self.n:
+                raise ParameterError(f"network parameter neuron_parameters[{key!r}]: expected"
+                                     f" {self.n} values (one per network neuron), got shape"
+                                     f" {np.shape(q)}")
+            per_layer[key] = q
+        namespace = {"seed_pulse": self.weight * dt, "seed_level": self.level,
+                     "seed_unit4": self.unit4_current}
+        per_unit = isinstance(neuron_model, CircuitModel) and \
+            "I_unit" in neuron_model.unit_equations
+        voltage = neuron_model.voltage
+        populations, objects, labels = {}, [], {}
+        copy = np.arange(copies)
+        previous = None
+        for k in range(int(self.n)):
+            layer_name = f"{name}_{k + 1}"
+            layer_params = dict(params, **{key: q[k] for key, q in per_layer.items()})
+            kwargs = dict(parameters=layer_params, namespace=dict(namespace), method=method,
+                          dt=dt, name=layer_name)
+            if k == 0:
+                expression, extra, variables = "0*amp/meter**2", "", {}
+                if stimulus is not None:
+                    code = _stimulus_code(_expand_stimulus(stimulus, copies, 1), "stim_",
+                                          copies, duration)
+                    if code.synaptic:
+                        raise ParameterError("network SeedChain: a Poisson stimulus: expected"
+                                             " a current (the seed's chain has no synapses)")
+                    expression, extra = code.expression, code.declarations
+                    variables = dict(code.variables)
+                    kwargs["namespace"].update(code.namespace)
+                kwargs.update(input_expression=expression, extra_equations=extra,
+                              variables=variables)
+            elif per_unit:
+                kwargs.update(unit_input_expression="seed_pulse*int(v_up > seed_level)"
+                                                    " + seed_unit4*int(v_up4 > seed_level)",
+                              unit_extra_equations="v_up : volt (linked)\n"
+                                                   "v_up4 : volt (linked)")
+            else:
+                kwargs.update(input_expression="seed_pulse*int(v_up > seed_level)",
+                              extra_equations="v_up : volt (linked)")
+            if isinstance(neuron_model, CircuitModel):
+                pop = neuron_model.build(copies, order=10 * k, **kwargs)
+            else:
+                pop = neuron_model.build(copies, **kwargs)
+                _set_order(pop.group, 10 * k)
+            if k > 0 and per_unit:
+                rows = np.arange(3 * copies)
+                pop.units.v_up = linked_var(previous.units, "v", index=rows)
+                pop.units.v_up4 = linked_var(previous.output, voltage, index=rows % copies)
+            elif k > 0:
+                pop.output.v_up = linked_var(previous.output, voltage, index=copy)
+            populations[layer_name] = pop
+            objects += list(pop.objects)
+            trial_count = 1 if trials is None else int(trials)
+            labels[layer_name] = (copy % trial_count, copy // trial_count)
+            previous = pop
+        return populations, objects, labels
+
+
+#: Neuron roles of one block of the seed's XOR script.
+SEED_XOR_NEURONS = ("input 1", "output", "input 2")
+
+
+@dataclass(frozen=True)
+class SeedXor(Network):
+    """The seed script's XOR scenario (Supplementary Fig. 2), one 3-neuron block per case.
+
+    ``input 1`` gets ``input_current`` when the case's first bit is 1, ``input 2`` when the
+    second is; ``output`` gets ``+weight`` while input 1 is above ``level`` and ``−weight``
+    while input 2 is (one excitatory, one inhibitory input).  The coupling is a level
+    current, not a pulse: it flows during every step in which the presynaptic neuron's
+    state at the start of the step is above ``level`` (a Brian2 summed variable, updated
+    before the state update), as in the script, where the output neuron's input is
+    20·[u₁(t_{i−1}) > −40] − 20·[u₃(t_{i−1}) > −40].
+
+    Parameters
+    ----------
+    cases : sequence of (a, b)
+        Input bits of each block (default the four cases; the script as shipped runs
+        (1, 1)).
+    input_current : Quantity
+        Current of an active input (default 40 µA/cm²).
+    weight : Quantity
+        Coupling current (default 20 µA/cm²).
+    level : Quantity
+        Level test of the coupling (default −40 mV, the script's threshold; modern
+        convention).
+    """
+
+    cases: tuple = ((0, 0), (0, 1), (1, 0), (1, 1))
+    input_current: Any = _q(40 * CURRENT)
+    weight: Any = _q(20 * CURRENT)
+    level: Any = _q(-40 * mV)
+
+    def __post_init__(self):
+        super().__post_init__()
+        cases = tuple(tuple(int(b) for b in c) for c in self.cases)
+        if not cases or any(len(c) != 2 or set(c) - {0, 1} for c in cases):
+            raise ParameterError(f"network parameter 'cases'={self.cases!r}: expected pairs of"
+                                 f" bits such as ((0, 1), (1, 1))")
+        object.__setattr__(self, "cases", cases)
+        for key, ref in (("weight", CURRENT), ("input_current", CURRENT), ("level", mV)):
+            object.__setattr__(self, key, check_quantity(key, getattr(self, key), ref,
+                                                         context="network parameter"))
+
+    @property
+    def n_neurons(self):
+        return 3 * len(self.cases)
+
+    def output_neurons(self) -> np.ndarray:
+        """Index of the output neuron in each case block."""
+        return 3 * np.arange(len(self.cases)) + 1
+
+    def connections(self):
+        w = float(self.weight)
+        pre, post, weight = [], [], []
+        for c in range(len(self.cases)):
+            for i, j, x in ((0, 1, w), (2, 1, -w)):
+                pre.append(3 * c + i)
+                post.append(3 * c + j)
+                weight.append(x)
+        return np.asarray(pre), np.asarray(post), np.asarray(weight) * (CURRENT / float(CURRENT))
+
+    def input_gain(self):
+        return np.zeros(self.n_neurons)
+
+    def bias(self):
+        b = np.zeros(self.n_neurons)
+        for c, (a, bb) in enumerate(self.cases):
+            b[3 * c] = a * float(self.input_current)
+            b[3 * c + 2] = bb * float(self.input_current)
+        return b * (CURRENT / float(CURRENT))
+
+    def _synaptic_equations(self):
+        declarations, term, variables = super()._synaptic_equations()
+        return (declarations + ["I_level : amp/meter**2", "above_level : 1"],
+                term + " + I_level", variables)
+
+    def _connect(self, population, neuron_model, copies, dt, name):
+        """Level coupling: ``I_level`` of the target is Σ w·above_level_pre, a summed
+        variable recomputed before any state update of the step, where ``above_level`` =
+        [V > level] is set at the start of the step (from the old state; a separate
+        variable because a circuit's V is a subexpression of linked variables, which
+        synapses cannot read)."""
+        from brian2 import Synapses, volt
+
+        pre, post, weight = self.connections()
+        n_net = int(self.n_neurons)
+        offsets = np.repeat(np.arange(copies) * n_net, len(pre))
+        voltage = neuron_model.voltage
+        population.output.run_regularly(
+            f"above_level = int({voltage} > {float(self.level / volt)!r}*volt)", when="start",
+            name=f"{name}_level_test")
+        syn = Synapses(population.output, population.inputs,
+                       model=("w : amp/meter**2 (constant)\n"
+                              "I_level_post = w*above_level_pre : amp/meter**2 (summed)"),
+                       dt=dt, namespace={}, name=f"{name}_synapses")
+        syn.connect(i=np.tile(pre, copies) + offsets, j=np.tile(post, copies) + offsets)
+        syn.w = Quantity(np.tile(np.asarray(weight, dtype=float), copies), dim=CURRENT.dim)
+        for updater in syn.summed_updaters.values():
+            updater.order = -100  # before every group of the population (circuits: 2 groups)
+        return [syn]
 
 
 @dataclass(frozen=True)
@@ -611,6 +898,13 @@ def resize(network: Network, n: int, model: str | None = None, **changes) -> Net
 
 
 # ====================================================================== helpers
+def _set_order(group, order: int) -> None:
+    """Scheduling order of a group and of its state updater, thresholder and resetter."""
+    group.order = int(order)
+    for obj in group.contained_objects:
+        obj.order = int(order)
+
+
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ParameterError(f"network parameter {name!r}={value!r}: expected an integer"

@@ -7,7 +7,8 @@ method returning a Recording.
 
 =============  ===========================================================================
 step           a current step: ``amplitude``, ``start``, ``duration`` (+ ``trials``)
-fi-curve       f–I curve: ``n`` amplitudes from ``i_min`` to ``i_max``, one neuron each, one group
+fi-curve       f–I curve: ``n`` amplitudes from ``i_min`` to ``i_max``, one neuron each, one group;
+               steady-state rate (second half of the run), onset-only responses marked
 frozen-noise   repeated trials of one frozen OU current (information analysis)
 sweep          one stimulus or model parameter over ``values``, each a condition in one run
 =============  ===========================================================================
@@ -30,7 +31,7 @@ from . import stimuli as S
 from .protocol import Protocol
 
 __all__ = ["BuiltinProtocol", "register_protocol", "get_protocol", "available_protocols",
-           "make_protocol"]
+           "make_protocol", "FiCurve", "FI_RESPONSES", "rheobase_text"]
 
 CURRENT = S.CURRENT
 
@@ -183,20 +184,169 @@ def step(model="hh", seed=0, amplitude=10 * CURRENT, start=20 * ms, duration=100
                                   after=after, trials=trials))
 
 
+#: What an f–I row says about one condition's firing.
+FI_RESPONSES = ("silent", "onset only", "sustained")
+
+
+@dataclass(frozen=True)
+class FiCurve(Protocol):
+    """The ``fi-curve`` protocol: a :class:`Protocol` (one constant current per condition)
+    that reports **sustained** firing.
+
+    The steady-state rate is the spike count in the second half of the run divided by its
+    length; a condition whose spikes all fall in the first half is marked ``onset only``
+    (HH fires one spike at the onset of a current below its rheobase for repetitive
+    firing: read as a whole-run rate it is "2 Hz" over 500 ms, which is not a rate).
+    :meth:`rate_table` gives the rows, :meth:`execute` (``hhlif run fi-curve``) prints them.
+    """
+
+    def steady_window(self) -> tuple[float, float]:
+        """(start, stop) in ms of the steady-state window: the second half of the run."""
+        stop = float(self.duration / ms)
+        return stop / 2.0, stop
+
+    def rate_table(self, recording) -> list[dict]:
+        """Per condition: ``amplitude_uA_cm2``, ``spikes`` (mean per neuron), ``rate_hz`` (the
+        whole run), ``steady_rate_hz`` (spikes in the second half over its length),
+        ``steady_isi_rate_hz`` (1 / mean inter-spike interval there, None below two
+        spikes; not quantised by the window), ``first_spike_ms`` (mean over the
+        condition's neurons that fire, None if none) and ``response``: ``'silent'``,
+        ``'onset only'`` (no spike in the second half) or ``'sustained'``."""
+        pop = recording.main
+        start, stop = self.steady_window()
+        amps = np.asarray(self.condition_values()["amplitude"] / CURRENT, dtype=float)
+        counts = pop.spike_counts()
+        late = np.bincount(pop.spike_indices[pop.spike_times >= start],
+                           minlength=pop.n_neurons)
+        rows = []
+        for c, amp in enumerate(amps):
+            members = np.flatnonzero(pop.condition == c)
+            firsts = [pop.spike_times_of(int(k))[0] for k in members
+                      if counts[k] > 0]
+            isis = [np.diff(t[t >= start]) for t in (pop.spike_times_of(int(k))
+                                                     for k in members)]
+            isis = np.concatenate(isis) if isis else np.zeros(0)
+            total, steady = counts[members].mean(), late[members].mean()
+            response = "silent" if total == 0 else ("onset only" if steady == 0 else "sustained")
+            rows.append({"amplitude_uA_cm2": round(float(amp), 9), "spikes": float(total),
+                         "rate_hz": float(total / (stop / 1000.0)),
+                         "steady_rate_hz": float(steady / ((stop - start) / 1000.0)),
+                         "steady_isi_rate_hz": float(1000.0 / np.mean(isis)) if isis.size
+                         else None,
+                         "first_spike_ms": float(np.mean(firsts)) if firsts else None,
+                         "response": response})
+        return rows
+
+    def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
+                json_path=None) -> int:
+        """Run, print the steady-state f–I table, write NIX, JSON and ``run_fi_curve.png``."""
+        import json
+        from pathlib import Path
+
+        from .cli import format_table
+        from .files import atomic_output, check_folder, check_outputs
+        from .running import run
+
+        figure = Path(figures) / "run_fi_curve.png" if figures else None
+        check_outputs([out, json_path, figure], force)
+        if figures:
+            check_folder(figures)
+        recording = run(self, backend=backend, threads=threads)
+        rows = self.rate_table(recording)
+        start, stop = self.steady_window()
+        print(recording.summary())
+        print(f"steady-state rate: spikes in [{start:g}, {stop:g}] ms; 'onset only' = spikes"
+              f" in the first half only (not sustained firing)")
+        print(format_table([{k: _fi_cell(v) for k, v in r.items()} for r in rows]))
+        print(rheobase_text(rows))
+        if out:
+            print(f"wrote {recording.save(out, force=force)}")
+        if json_path:
+            payload = {"rows": rows, "steady_window_ms": [start, stop],
+                       "model": recording.model, "rheobase": rheobase_text(rows)}
+            atomic_output(json_path, lambda tmp: Path(tmp).write_text(
+                json.dumps(payload, indent=2)), force=force)
+            print(f"wrote {json_path}")
+        if figure:
+            print(f"wrote {fi_figure(recording, rows, (start, stop), figure, force=force)}")
+        return 0
+
+
+def rheobase_text(rows: list[dict]) -> str:
+    """The rheobase for sustained firing on the grid of an f–I table, in words."""
+    amps = [r["amplitude_uA_cm2"] for r in rows]
+    sustained = [r["amplitude_uA_cm2"] for r in rows if r["response"] == "sustained"]
+    onset = [r["amplitude_uA_cm2"] for r in rows if r["response"] == "onset only"]
+    step = amps[1] - amps[0] if len(amps) > 1 else float("nan")
+    text = (f"sustained firing from {min(sustained):g} uA/cm**2 (grid step {step:g})"
+            if sustained else "no sustained firing on this grid")
+    if onset:
+        text += (f"; onset spikes only at {', '.join(f'{a:g}' for a in onset)} uA/cm**2"
+                 f" (not a firing rate)")
+    return text
+
+
+def _fi_cell(value):
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else value
+
+
+def fi_figure(recording, rows, window, path, force=False):
+    """Spikes per current over time (steady window shaded) and the f–I curve: whole-run
+    rate (light) and steady-state rate (bold), onset-only currents marked."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .figures import save_figure
+
+    pop = recording.main
+    amps = np.asarray([r["amplitude_uA_cm2"] for r in rows])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
+    ax1.axvspan(*window, color="0.93", label="steady-state window")
+    for c, amp in enumerate(amps):
+        members = np.flatnonzero(pop.condition == c)
+        t = pop.spike_times[np.isin(pop.spike_indices, members)]
+        ax1.plot(t, np.full(t.size, amp), "|", color="k", markersize=5)
+    pad = 0.5 * (amps[1] - amps[0]) if amps.size > 1 else 1.0
+    ax1.set(xlabel="time (ms)", ylabel="current (µA/cm²)",
+            xlim=(recording.t_start, recording.t_stop),
+            ylim=(amps.min() - pad, amps.max() + pad),
+            title=f"{recording.model}: spikes per current")
+    ax1.legend(fontsize=7, loc="lower right")
+    ax2.plot(amps, [r["rate_hz"] for r in rows], "o-", color="0.7", ms=3,
+             label="whole run (count / duration)")
+    ax2.plot(amps, [r["steady_isi_rate_hz"] or 0.0 for r in rows], "o-", color="C0", ms=4,
+             label="steady state (1 / mean ISI, second half)")
+    onset = [r for r in rows if r["response"] == "onset only"]
+    if onset:
+        ax2.plot([r["amplitude_uA_cm2"] for r in onset], [0] * len(onset), "x", color="C3",
+                 ms=7, label="onset spike only")
+    ax2.set(xlabel="current (µA/cm²)", ylabel="firing rate (Hz)", title="f–I curve")
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return save_figure(fig, path, force)
+
+
 def fi_curve(model="hh", seed=0, i_min=0 * CURRENT, i_max=50 * CURRENT, n=21,
              duration=500 * ms, trials=1):
     """Constant currents from ``i_min`` to ``i_max`` (``n`` values), one neuron each, all in
-    one group; the f–I curve is the spike count divided by the duration."""
+    one group (:class:`FiCurve`); the f–I curve is the steady-state rate, the spike count
+    in the second half of the run over its length, and a current that only evokes onset
+    spikes is marked ``onset only``."""
     if n < 2:
         raise ParameterError(f"protocol 'fi-curve' parameter 'n'={n!r}: expected at least 2")
     if float(i_max) <= float(i_min):
         raise ParameterError(f"protocol 'fi-curve' parameter 'i_max'={format_quantity(i_max)}:"
                              f" expected a value above i_min={format_quantity(i_min)}")
     amps = np.linspace(float(i_min), float(i_max), int(n)) * (1 * CURRENT) / float(1 * CURRENT)
-    return Protocol(model=model, stimulus=S.Constant(0 * CURRENT), duration=duration,
-                    conditions={"amplitude": amps}, trials=trials, seed=seed, name="fi-curve",
-                    record_neurons=[], settings=dict(i_min=i_min, i_max=i_max, n=n,
-                                                     duration=duration, trials=trials))
+    return FiCurve(model=model, stimulus=S.Constant(0 * CURRENT), duration=duration,
+                   conditions={"amplitude": amps}, trials=trials, seed=seed, name="fi-curve",
+                   record_neurons=[], settings=dict(i_min=i_min, i_max=i_max, n=n,
+                                                    duration=duration, trials=trials))
 
 
 def frozen_noise(model="hh", seed=0, mean=5 * CURRENT, std=3 * CURRENT, tau=5 * ms,
@@ -255,7 +405,8 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
 
 
 register_protocol("step", step, "current step (amplitude, start, duration, trials)")
-register_protocol("fi-curve", fi_curve, "f-I curve: n constant currents i_min..i_max, one group")
+register_protocol("fi-curve", fi_curve, "f-I curve: n constant currents i_min..i_max, one group;"
+                  " steady-state rate, onset-only responses marked")
 register_protocol("frozen-noise", frozen_noise,
                   "repeated trials of frozen OU noise + intrinsic noise (mean, std, tau, trials)")
 register_protocol("sweep", sweep, "one parameter over a list of values, each a condition")

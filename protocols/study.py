@@ -313,7 +313,7 @@ def _figure():
 
 
 def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
-    rep.add("## 1. Fig. 3: HH versus the LIF2HH circuit under five waveforms", "")
+    rep.add("## 1. Fig. 3: HH versus the s-LIF2HH circuit under five waveforms", "")
     if not _has_waveforms():
         rep.add("Not available in this installation: the `waveforms` protocol"
                 " (hhlif.protocols.waveforms) is missing, so the Fig. 3 table and figure"
@@ -321,7 +321,7 @@ def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
         return "the waveforms protocol is not available"
     from .builtin import get_protocol
 
-    proto = get_protocol("waveforms").make()
+    proto = get_protocol("waveforms").make()  # preset seed: the script's scenario
     json_path = rep.path("waveforms.json")
     buffer = io.StringIO()
     t0 = time.perf_counter()
@@ -332,18 +332,109 @@ def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
     wall = time.perf_counter() - t0
     if code:
         raise RuntimeError(f"the waveforms protocol exited with status {code}")
-    rows = json.loads(json_path.read_text()) if json_path.is_file() else None
-    if isinstance(rows, dict):
-        rows = rows.get("rows") or rows.get("table") or [rows]
-    if isinstance(rows, list) and rows and isinstance(rows[0], dict):
-        rep.add(*_table(rows), "")
-    else:
-        rep.add("```", buffer.getvalue().strip(), "```", "")
+    payload = json.loads(json_path.read_text())
+    seed_rows = payload.get("seed_figures") or []
+    rep.add("The scenario of the seed's reference script (`simplified_simulation/main.m`,"
+            " described line by line in `data/seed_script_semantics.md`), run in Brian2"
+            " (`hhlif run waveforms`, preset `seed`): a 2-neuron chain of `hh-shifted` from"
+            " the script's initial state, forward Euler at 0.001 ms with the input read at"
+            " the end of each step, spike = v rising above 70 mV; the chain of s-LIF2HH"
+            " circuits at 1 ms with the input averaged over each step; the script's"
+            " same-step coupling.  The script's numbers come from its own run in GNU Octave"
+            " (`data/seed_fig3.json`); F1 is the mean ISI of circuit 2 minus that of HH"
+            " neuron 2 (first interval, from 0 to the first spike, excluded) in index units"
+            " of 0.001 ms, F2 the mean |spike-time difference| over the mean HH ISI; the"
+            " script prints both only when the two counts are equal (– otherwise).  Γ"
+            " (±2 ms) is hhlif's addition.", "")
+    rep.add(*_table([_side_by_side(r) for r in seed_rows]), "")
+    rep.add(_waveforms_sentence(seed_rows), "")
     figs = sorted(Path(rep.path("figures", "waveforms")).glob("*.png"))
     for f in figs:
         rep.add(f"![{f.stem}]({rep.rel(f)})")
-    rep.add("", f"Data: `{rep.rel(json_path)}`; recordings under `recordings/`;"
-            f" {wall:.1f} s.", "")
+    rep.add("", "hhlif's own statistics per chain neuron (mean |ΔISI| with the first"
+            " inter-spike interval excluded, spike-time error over all HH intervals, Γ) are"
+            " in the JSON; the same chain with hhlif's conventions (rest state,"
+            " `rush_larsen2`, exponential synapse) is `hhlif run waveforms --set"
+            " preset=native`.", "",
+            f"Data: `{rep.rel(json_path)}`; recordings (spike trains and traces of both"
+            f" chains) under `recordings/`; {wall:.1f} s.", "")
+
+
+def _side_by_side(row: dict) -> dict:
+    """One waveform: the script's numbers next to hhlif's."""
+    def pair(script, ours):
+        return f"{_dash(script)} / {_dash(ours)}"
+
+    out = {"waveform": row["waveform"],
+           "HH 2 spikes (script / hhlif)": pair(row.get("script_hh_spikes"), row["hh_spikes"]),
+           "circuit 2 spikes (script / hhlif)": pair(row.get("script_circuit_spikes"),
+                                                     row["circuit_spikes"]),
+           "F1, 0.001 ms (script / hhlif)": pair(row.get("script_F1"),
+                                                 row["mean_isi_difference_index"]),
+           "F2 (script / hhlif)": pair(row.get("script_F2"), row["spike_time_error"]),
+           "Γ": _dash(row.get("gamma"))}
+    if "hh_max_dt_ms" in row:
+        out["HH spikes: largest Δt vs script (ms)"] = _dash(row["hh_max_dt_ms"])
+        out["circuit spikes on the script's steps"] = "all" if row["circuit_same_steps"] \
+            else "no"
+    return out
+
+
+def _dash(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.5g}"
+    return str(value)
+
+
+def _waveforms_sentence(rows: list[dict]) -> str:
+    """Where hhlif and the script agree, and why any remaining difference exists."""
+    if not rows or "agrees" not in rows[0]:
+        return ("The script's numbers are for its 80 ms run; this run's settings differ, so"
+                " they are not compared.")
+    from .waveforms import seed_reference
+
+    script = seed_reference()
+    good = [r["waveform"] for r in rows if r["agrees"]]
+    bad = [r["waveform"] for r in rows if not r["agrees"]]
+    worst = max((r["hh_max_dt_ms"] for r in rows if r["hh_max_dt_ms"] is not None),
+                default=float("nan"))
+    rel = []
+    for r in rows:
+        full = script.get(r["waveform"], {}).get("figures_recomputed")
+        if full and r["prints"]:
+            rel += [abs(r["mean_isi_difference_index"] - full[0]) / abs(full[0]),
+                    abs(r["spike_time_error"] - full[1]) / abs(full[1])]
+    silent = [f"{r['waveform']} ({r['hh_spikes']} vs {r['circuit_spikes']})" for r in rows
+              if not r["prints"]]
+    where = ("on exactly the script's steps" if worst == 0 else
+             f"within {worst:.3g} ms of the script's")
+    text = (f"**Agreement.** On {len(good)} of {len(rows)} waveforms"
+            f" ({', '.join(good) or 'none'}) every spike of both chains falls where the"
+            f" script puts it: HH spikes {where} (the target is 0.02 ms), every circuit"
+            f" spike on the script's 1 ms step, equal spike counts,")
+    if rel:
+        text += (f" and both figures of merit equal the script's to a relative"
+                 f" {max(rel):.1e} of its full-precision values (the printed ones are"
+                 f" rounded to five digits by Octave).")
+    else:
+        text += " and the script prints no figure of merit."
+    if silent:
+        text += (f" Where the script prints nothing, hhlif prints nothing either, for the"
+                 f" same reason: HH neuron 2 and circuit 2 fire different numbers of spikes"
+                 f" ({', '.join(silent)}). That disagreement between the models is the"
+                 f" science, not the reproduction: on these inputs the s-LIF2HH circuit is one"
+                 f" leaky integrator (u ← 0.9u + I, threshold 70, reset 0; its units 1–3 are"
+                 f" identical and unit 4 never blocks), which fires whenever its 10 ms leaky"
+                 f" sum of the input passes 70, without HH's threshold and recovery"
+                 f" dynamics.")
+    if bad:
+        text += (f" **Differences** remain on {', '.join(bad)}: see the table; a spike that"
+                 f" moves by one step is a crossing of 70 mV decided by the last bits of"
+                 f" the arithmetic (Brian2's generated code and `exprel` versus Octave's"
+                 f" formulas).")
+    return text
 
 
 def _available_models() -> tuple[list[str], list[str]]:
@@ -357,7 +448,7 @@ def _available_models() -> tuple[list[str], list[str]]:
 def _section_fi(rep: _Report, config: StudyConfig, backend: str) -> None:
     from brian2 import ms, uA, cm
 
-    from .builtin import make_protocol
+    from .builtin import make_protocol, rheobase_text
     from .running import run
 
     rep.add("## 2. f–I curves", "")
@@ -372,29 +463,43 @@ def _section_fi(rep: _Report, config: StudyConfig, backend: str) -> None:
                           duration=config.fi_duration_ms * ms)
         rec = run(p, backend=backend)
         rec.save(rep.path("recordings", f"fi_{model}.nix"), force=rep.force)
-        amps = np.asarray(p.condition_values()["amplitude"] / (uA / cm**2))
-        # steady-state rate: spikes in the second half only (HH fires an onset spike
-        # below its rheobase for repetitive firing, which a whole-run count would include)
-        half = config.fi_duration_ms / 2.0
-        late = rec.main.spike_times >= half
-        counts = np.bincount(rec.main.spike_indices[late], minlength=rec.main.n_neurons)
-        rate = np.array([counts[rec.main.condition == c].mean() for c in range(len(amps))]) \
-            / (half / 1000.0)
+        # steady-state rate (FiCurve.rate_table): the second half only, so that an onset
+        # spike below the rheobase for repetitive firing (HH) is not read as a rate
+        table = p.rate_table(rec)
+        amps = np.asarray([r["amplitude_uA_cm2"] for r in table])
+        rate = np.asarray([r["steady_isi_rate_hz"] or 0.0 for r in table])
+        onset = [r["amplitude_uA_cm2"] for r in table if r["response"] == "onset only"]
+        start, stop = p.steady_window()
         curves[model] = {"current_uA_cm2": amps.tolist(), "rate_hz": rate.tolist(),
-                         "rate_window_ms": [half, config.fi_duration_ms]}
-        ax.plot(amps, rate, "o-", ms=3, label=model)
-        onset = amps[np.argmax(rate > 0)] if np.any(rate > 0) else math.nan
+                         "steady_count_rate_hz": [r["steady_rate_hz"] for r in table],
+                         "whole_run_rate_hz": [r["rate_hz"] for r in table],
+                         "response": [r["response"] for r in table],
+                         "rate_window_ms": [start, stop], "rheobase": rheobase_text(table)}
+        line, = ax.plot(amps, rate, "o-", ms=3, label=model)
+        if onset:
+            ax.plot(onset, [0] * len(onset), "x", color=line.get_color(), ms=6)
+        sustained = [r["amplitude_uA_cm2"] for r in table if r["response"] == "sustained"]
         step = float(amps[1] - amps[0])
-        rows.append({"model": model, f"sustained firing from (µA/cm², grid {step:g})": float(onset),
+        rows.append({"model": model,
+                     f"sustained firing from (µA/cm², grid {step:g})":
+                         float(min(sustained)) if sustained else math.nan,
+                     "onset spike only at (µA/cm²)":
+                         ", ".join(f"{a:g}" for a in onset) or "–",
                      "rate at max current (Hz)": float(rate[-1]),
                      "rate at 10 µA/cm² (Hz)": float(np.interp(10.0, amps, rate))})
         cost[model] = _cost_row(rec, p)
     ax.set_xlabel("current (µA/cm²)")
     ax.set_ylabel("firing rate (Hz)")
     ax.legend()
-    ax.set_title(f"f–I curves (steady-state rate, last {config.fi_duration_ms / 2:g} ms)")
+    ax.set_title(f"f–I curves (1 / mean ISI, last"
+                 f" {config.fi_duration_ms / 2:g} ms; × = onset spike only)")
     path = rep.figure(fig, "fi_curves.png")
-    rep.add(*_table(rows), "", f"![f–I curves]({rep.rel(path)})", "")
+    rep.add("Constant currents from rest (the `fi-curve` protocol). The rate is the"
+            f" steady-state rate, 1 / mean inter-spike interval in the second half of the"
+            f" {config.fi_duration_ms:g} ms run; a current whose spikes all fall in the first"
+            " half is an *onset-only* response (HH below its rheobase for repetitive firing"
+            " fires one spike at the current's onset), marked and not counted as a rate.",
+            "", *_table(rows), "", f"![f–I curves]({rep.rel(path)})", "")
     if missing:
         rep.add(f"Not available in this installation: model(s) {', '.join(missing)} (not"
                 " registered in hhlif.models), so their curves are absent.", "")

@@ -1,5 +1,6 @@
 """Networks: XOR and fully connected scenarios (HH vs tv-LIF2HH), conversion counts, the
-seed's chain of s-LIF2HH circuits against the NumPy oracle, random E/I statistics."""
+chains of s-LIF2HH circuits (native and the script's same-step coupling) against NumPy
+oracles, the script's XOR level coupling, random E/I statistics."""
 
 import numpy as np
 import pytest
@@ -8,8 +9,8 @@ from brian2 import NeuronGroup, SpikeMonitor, cm, mS, ms, prefs, uA
 
 from hhlif.models import lif2hh  # noqa: F401  (registers the circuits)
 from hhlif.models.errors import ParameterError
-from hhlif.models.networks import (FeedForwardChain, FullyConnected, RandomEI, XorCircuit,
-                                   scale, to_lif2hh, resize)
+from hhlif.models.networks import (FeedForwardChain, FullyConnected, RandomEI, SeedChain,
+                                   SeedXor, XorCircuit, scale, to_lif2hh, resize)
 
 
 def _load_oracle():
@@ -90,7 +91,9 @@ def test_conversion_errors():
 
 
 def test_chain_of_s_lif2hh_equals_seed_chain():
-    """Second circuit: W x spike of the first for one 1 ms step, plus unit-4 feedback."""
+    """The native chain (FeedForwardChain, the ``native`` preset of ``waveforms``): second
+    circuit: W x spike of the first for one 1 ms step, one step after it, plus unit-4
+    feedback (hhlif's option).  The script's own coupling is SeedChain's (below)."""
     from hhlif.protocols import stimuli
 
     steps = 120
@@ -149,3 +152,99 @@ def test_random_ei_runs_with_poisson_drive_and_copies():
     # frozen connectivity, independent drive: the two copies differ
     assert not np.array_equal(np.bincount(i[i < 40], minlength=40),
                               np.bincount(i[i >= 40] - 40, minlength=40))
+
+
+# ---------------------------------------------------------------- the script's chain and XOR
+def script_circuit_chain(currents, threshold=70.0, big=1e5):
+    """The seed script's two circuits (main.m L89-L137), NumPy: circuit 2's unit k gets
+    1e5·[u_k > 70] + [u_4 > 70] of circuit 1 in the same update, before circuit 1's reset.
+    Returns spike times (ms, the update's start) of both circuits and circuit 1's unit 1
+    level test per step."""
+    u = np.zeros((2, 4))
+    times, level = ([], []), []
+    for n, x in enumerate(currents):
+        u[0, :3] = u[0, :3] + (-u[0, :3] * (1 - 0.9) + x)
+        u[0, 3] = u[0, 3] + (-u[0, 3] * (1 - 0.9) + u[0, :3].sum())
+        s = u[0] > threshold
+        drive = big * s[:3] + s[3]
+        u[1, :3] = u[1, :3] + (-u[1, :3] * (1 - 0.9) + drive)
+        u[1, 3] = u[1, 3] + (-u[1, 3] * (1 - 0.9) + u[1, :3].sum())
+        level.append(bool(s[0]))
+        for c in range(2):
+            if np.all(u[c] > threshold):
+                times[c].append(float(n))
+                u[c] = 0.0
+    return [np.asarray(t) for t in times], np.asarray(level)
+
+
+def test_seed_chain_of_circuits_is_the_scripts_same_step_update():
+    """Spike times of both circuits equal the script's update on hhlif test inputs, including
+    one where unit 4's gate blocks circuit 1 (a long strong negative input, then a strong
+    positive one): circuit 2 then fires alone, from circuit 1's unit levels."""
+    from hhlif.protocols import stimuli
+
+    steps = 150
+    rng = np.random.default_rng(3)
+    blocked = np.r_[np.full(40, -40.0), np.full(steps - 40, 200.0)]
+    table = np.stack([rng.uniform(-10, 40, steps), 11.5 - 19 * np.sin(1.2 * np.arange(steps)),
+                      blocked], axis=1)
+    stim = stimuli.ArrayStimulus(values=table * uA / cm**2, sample_dt=1 * ms)
+    prefs.codegen.target = "cython"
+    pops, objects, _ = SeedChain().build("s-lif2hh", copies=3, stimulus=stim,
+                                         duration=steps * ms)
+    mons = [SpikeMonitor(pops[f"neurons_{k}"].output) for k in (1, 2)]
+    BrianNetwork(objects + mons).run(steps * ms)
+    gate_blocked = False
+    for j in range(3):
+        (c1, c2), level = script_circuit_chain(table[:, j])
+        assert c2.size > 0
+        for mon, want in zip(mons, (c1, c2)):
+            got = mon.t_[mon.i[:] == j] * 1e3
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=f"input {j}")
+        gate_blocked |= bool(np.sum(level) > c1.size)
+    assert gate_blocked, "the third input is made to show the gate blocking"
+
+
+def test_seed_chain_structure():
+    net = SeedChain(n=3)
+    assert net.counts("hh-shifted") == {"model": "hh-shifted", "neurons": 3,
+                                        "brian2_neurons": 3, "synapses": 2}
+    assert net.counts("s-lif2hh")["brian2_neurons"] == 12
+    prefs.codegen.target = "numpy"
+    pops, objects, labels = net.build("s-lif2hh", copies=2)
+    assert list(pops) == ["neurons_1", "neurons_2", "neurons_3"] == list(labels)
+    orders = [(pops[k].units.order, pops[k].output.order) for k in pops]
+    flat = [o for pair in orders for o in pair]
+    assert flat == sorted(flat) and len(set(flat)) == len(flat)  # unit 1-3, unit 4, next ...
+    pops, _, _ = net.build("hh-shifted", copies=2)
+    groups = [p.group for p in pops.values()]
+    assert [g.order for g in groups] == [0, 10, 20]
+    assert all(o.order == g.order for g in groups for o in g.contained_objects)
+    with pytest.raises(ParameterError, match="intrinsic_noise"):
+        net.build("hh-shifted", intrinsic=(1 * uA / cm**2, 1 * ms, 0))
+    with pytest.raises(ParameterError, match="'weight'"):
+        SeedChain(weight=1 * uA / cm**2)
+
+
+def test_seed_xor_level_current_reads_the_old_state():
+    """The output neuron's I_level during step k is w·[v_in1(t_k) > level] −
+    w·[v_in2(t_k) > level], from the state at the step's start (a LIF with a level below
+    its threshold, so the inputs cross it repeatedly)."""
+    from brian2 import StateMonitor, mV
+
+    net = SeedXor(cases=((1, 0), (1, 1)), level=-60 * mV, input_current=20 * uA / cm**2)
+    assert net.n_neurons == 6 and net.output_neurons().tolist() == [1, 4]
+    np.testing.assert_allclose(np.asarray(net.bias() / (uA / cm**2)), [20, 0, 0, 20, 0, 20])
+    prefs.codegen.target = "numpy"
+    pops, objects, _ = net.build("lif", duration=30 * ms)
+    pop = pops["neurons"]
+    v = StateMonitor(pop.output, "v", record=True)  # 'start': the state at t_k
+    cur = StateMonitor(pop.output, "I_level", record=True, when="after_groups")
+    BrianNetwork(objects + [v, cur]).run(30 * ms)
+    above = np.asarray(v.v / mV) > -60
+    w = 20.0
+    for block in range(2):
+        a, o, b = 3 * block, 3 * block + 1, 3 * block + 2
+        want = w * above[a] - w * above[b]
+        np.testing.assert_allclose(np.asarray(cur.I_level[o] / (uA / cm**2)), want, atol=1e-9)
+    assert above[0].any() and not above[0].all()  # the test means something
