@@ -43,6 +43,7 @@ __all__ = [
     "CircuitPopulation",
     "s_lif2hh",
     "tv_lif2hh",
+    "tv_lif2hh_seed",
     "networks",
 ]
 
@@ -57,5 +58,6 @@ register("hh-shifted", lambda: hodgkin_huxley("shifted"),
 register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")
 
 # the LIF2HH circuits register themselves (tv-lif2hh, tv-lif2hh-shifted, s-lif2hh)
-from .lif2hh import CircuitModel, CircuitPopulation, s_lif2hh, tv_lif2hh  # noqa: E402
+from .lif2hh import (CircuitModel, CircuitPopulation, s_lif2hh, tv_lif2hh,  # noqa: E402
+                     tv_lif2hh_seed)
 from . import networks  # noqa: E402

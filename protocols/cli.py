@@ -268,14 +268,16 @@ def _cmd_run(args) -> int:
             protocol = protocol.replace(**changes)
     else:
         protocol = get_protocol(args.protocol).make(model=args.model, seed=seed, **values)
+    from .protocol import Protocol
+
     if getattr(args, "dt", None):
         from .units import parse_value
 
-        if hasattr(protocol, "execute"):
+        if not isinstance(protocol, Protocol):
             raise ParameterError(f"--dt={args.dt!r}: protocol {args.protocol!r} sets its own steps")
         protocol = protocol.replace(dt=parse_value(args.dt, "dt"))
     if getattr(args, "method", None):
-        if hasattr(protocol, "execute"):
+        if not isinstance(protocol, Protocol):
             raise ParameterError(f"--method={args.method!r}: protocol {args.protocol!r} sets its"
                                  f" own methods")
         protocol = protocol.replace(method=_check_method(args.method))

@@ -95,7 +95,7 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     """Rough duration of the study (s) from the sizes and measured throughputs.
 
     The constants were set from section times of this machine (2 cores, runtime backend,
-    2026-12-01): default study 25 s waveforms, 14 s f-I, 23 s MI, 50 s per equivalence
+    2026-12-01): default study 45 s waveforms (seed preset, fresh compile), 14 s f-I, 23 s MI, 50 s per equivalence
     task (164 s in all; this estimate says 3.6 min); ``--quick`` 87 s (estimate 1.6 min).
     It errs on the long side.
     """
@@ -118,7 +118,9 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
         / _RATE["lif"])
     total += len(config.equivalence_protocols) * (5 + (ref + cand) / max(1, workers))
     if _has_waveforms():
-        total += 12 if config.quick else 25
+        # the seed's Fig. 3 chains: HH at 0.001 ms for 5 waveforms (measured 7 s with a warm
+        # build cache, ~40 s with a fresh compile on cpp, ~95 s on runtime)
+        total += 45
     return total
 
 
