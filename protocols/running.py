@@ -39,6 +39,18 @@ MAX_RUN_SECONDS = 24 * 3600.0
 #: Fraction of the machine's memory a run may use.
 MEMORY_FRACTION = 0.8
 
+def _quiet_unused_object_warnings() -> None:
+    """Brian2 warns when a group it built is garbage-collected without having been run.
+    hhlif builds objects and then refuses a run (a bad parameter found while building, a
+    size check, Ctrl-C); the warning then appears at an arbitrary later moment, in another
+    command's output, and says nothing the one-line error did not."""
+    from brian2.utils.logger import BrianLogger
+
+    BrianLogger.suppress_name("unused_brian_object")
+
+
+_quiet_unused_object_warnings()
+
 #: Above this many neuron-steps a run reports its progress.
 PROGRESS_THRESHOLD = 2e8
 
