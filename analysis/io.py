@@ -33,10 +33,11 @@ from typing import Callable, Iterable
 from .errors import OutputExistsError
 
 __all__ = ["atomic_output", "check_output", "check_outputs", "check_folder", "TEMPORARY_MARK",
-           "umask_mode", "stale_temporaries", "remove_stale_temporaries", "process_alive"]
+           "umask_mode", "stale_temporaries", "remove_stale_temporaries", "process_alive",
+           "temporary_owner", "writer_gone", "host_name"]
 
 #: Every temporary file of an atomic write has this in its name
-#: (``.NAME.hhlif-tmp-PID-XXXX``), so leftovers of a killed write can be found and removed:
+#: (``.NAME.hhlif-tmp-PID@HOST@XXXX``), so leftovers of a killed write can be found and removed:
 #: the next write of the same file removes those whose process is gone, and
 #: ``hhlif cache clean`` removes them from the caches.
 TEMPORARY_MARK = ".hhlif-tmp-"
@@ -135,7 +136,7 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
     path = check_output(path, force)
     check_folder(path.parent if str(path.parent) else Path("."), create=True)
     remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMPORARY_MARK}{os.getpid()}-",
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMPORARY_MARK}{_owner_tag()}",
                                suffix=path.suffix, dir=str(path.parent))
     os.close(fd)
     os.remove(tmp)  # some writers (NIX/HDF5) want to create the file themselves
@@ -152,20 +153,46 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
     return path
 
 
+def host_name() -> str:
+    """This machine's name as temporary file names carry it."""
+    import socket
+
+    return "".join(c for c in socket.gethostname() if c.isalnum() or c in ".-_") or "host"
+
+
+def _owner_tag() -> str:
+    return f"{os.getpid()}@{host_name()}@"
+
+
+def temporary_owner(path) -> tuple[int, str] | None:
+    """(pid, host) of the writer of an atomic write's temporary file, from its name
+    (``.NAME.hhlif-tmp-PID@HOST@XXXX``); None for other names."""
+    name = Path(path).name
+    if TEMPORARY_MARK not in name:
+        return None
+    parts = name.split(TEMPORARY_MARK, 1)[1].split("@", 2)
+    if len(parts) < 3 or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[1]
+
+
+def writer_gone(path) -> bool:
+    """Whether the writer of a temporary file is known to be gone: it ran on this host and
+    its process no longer exists.  A file written on another host (a cache shared by
+    workers) is never judged here."""
+    owner = temporary_owner(path)
+    return owner is not None and owner[1] == host_name() and not process_alive(owner[0])
+
+
 def stale_temporaries(folder) -> list[Path]:
     """Temporary files of atomic writes in ``folder`` whose writing process is gone (killed
     with SIGKILL or by a power cut, the only ways a write leaves one behind)."""
     folder = Path(folder)
-    found = []
     try:
         candidates = list(folder.glob(f".*{TEMPORARY_MARK}*"))
     except OSError:
-        return found
-    for candidate in candidates:
-        pid_text = candidate.name.split(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
-        if not pid_text.isdigit() or not process_alive(int(pid_text)):
-            found.append(candidate)
-    return found
+        return []
+    return [c for c in candidates if writer_gone(c)]
 
 
 def remove_stale_temporaries(path) -> list[Path]:
@@ -205,8 +232,13 @@ def _link_exclusive(tmp: str, path: Path) -> None:
         if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
         # a file system without hard links: claim the name with O_EXCL, then replace it
+        # (readers may see the empty placeholder for that moment; it is removed on failure)
         try:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, umask_mode()))
         except FileExistsError:
             raise OutputExistsError(_exists_message(path)) from None
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            os.remove(path)
+            raise

@@ -562,7 +562,9 @@ def _markdown(results, rows, gpu, json_name) -> str:
              f"- NEST: {'measured' if v.get('nest') else 'not installed (optional `bench` extra); rows absent'}",
              f"- work: constant current {CURRENT} µA/cm² (same for all neurons), spikes recorded,"
              f" dt = each model's own step (0.01 ms; s-lif2hh 1 ms, the seed's update); N counts"
-             f" model neurons (a LIF2HH neuron is 4 Brian2 units); hh = RK4 (hhlif's default),"
+             f" model neurons (a LIF2HH neuron is 4 Brian2 units); hh = the model's default method"
+             f" when the rows were measured (RK4 in the rows of 2026-12-01; rush_larsen2 since, see"
+             f" the accuracy and time-to-solution sections),"
              f" lif = exact linear step; the"
              f" duration is chosen so N × steps ≈ {results['work_hh']:.0e} (HH) /"
              f" {results['work_lif']:.0e} (LIF) neuron-steps (runtime and the NumPy loop: a"

@@ -16,7 +16,8 @@ from brian2 import (Hz, Quantity, amp, cm, coulomb, farad, get_dimensions, get_u
 from brian2.units.allunits import henry, newton, tesla, weber
 from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 
-__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "uniform_value",
+__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "format_settings",
+           "uniform_value",
            "format_dimensions", "describe_dimensions", "format_value"]
 
 # dimensions -> (display unit, display string, declaration string)
@@ -217,6 +218,13 @@ def format_quantity(value) -> str:
                     f" max {_format_number(np.nanmax(flat))}, sha256 {digest})")
         return "[" + ", ".join(format_each(value)) + "]"
     return _format_number(float(number)) + suffix
+
+
+def format_settings(settings) -> dict:
+    """A settings mapping with its quantities as text (``'10*uA/cm**2'``), for JSON and
+    provenance; other values unchanged."""
+    return {k: (format_quantity(v) if isinstance(v, Quantity) else v)
+            for k, v in dict(settings).items()}
 
 
 def format_each(values) -> list[str]:

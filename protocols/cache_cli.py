@@ -170,17 +170,15 @@ def _leftover(path: Path, now: float, min_age: float) -> bool:
     """Whether a temporary file is the leftover of a killed write.
 
     Names made by :func:`hhlif.analysis.io.atomic_output` carry the writer's pid
-    (``.NAME.hhlif-tmp-<pid>-XXXX``): a dead writer's file is a leftover (after a few
-    seconds), a live writer's never is.  Other names count once older than ``min_age``.
+    and host (``.NAME.hhlif-tmp-<pid>@<host>@XXXX``): a dead writer's file on this host is a
+    leftover (after a few seconds), a live writer's or another host's never is.  Other names
+    count once older than ``min_age``.
     """
-    from hhlif.analysis.io import TEMPORARY_MARK
+    from hhlif.analysis.io import temporary_owner, writer_gone
 
     age = _age(path, now)
-    pid = path.name.split(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
-    if pid.isdigit() and int(pid) > 0:
-        if int(pid) == os.getpid() or process_alive(int(pid)):
-            return False
-        return age >= min(_DEAD_WRITER_AGE_S, min_age)
+    if temporary_owner(path) is not None:
+        return writer_gone(path) and age >= min(_DEAD_WRITER_AGE_S, min_age)
     return age >= min_age
 
 

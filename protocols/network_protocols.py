@@ -40,6 +40,7 @@ from brian2 import Hz, ms
 
 from hhlif.models.errors import ParameterError
 from hhlif.models.networks import SEED_XOR_NEURONS, RandomEI, SeedXor
+from hhlif.models.units import format_settings
 
 from . import stimuli as S
 from .builtin import register_protocol
@@ -203,11 +204,11 @@ class SeedXorComparison:
                               t_stop=float(self.duration / ms), condition_labels=labels,
                               protocol="seed-xor", model=" vs ".join(populations),
                               provenance={"runs": provenance,
-                                          "settings": _jsonable(self.settings)},
+                                          "settings": format_settings(self.settings)},
                               simulated_ms=min(simulated), design=self.design())
         return SeedXorResult(recording=recording, rows=xor_table(recording, self.models),
                              cases=self.cases, models=tuple(self.models),
-                             settings=_jsonable(self.settings))
+                             settings=format_settings(self.settings))
 
     def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
                 json_path=None) -> int:
@@ -317,14 +318,6 @@ def _cell(value):
     if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.4g}"
     return "-" if value is None else value
-
-
-def _jsonable(settings):
-    from brian2 import Quantity
-
-    from hhlif.models.units import format_quantity
-
-    return {k: (format_quantity(v) if isinstance(v, Quantity) else v) for k, v in settings.items()}
 
 
 def seed_xor(model="tv-lif2hh-seed", seed=0, cases=None, duration=40 * ms, dt=0.001 * ms,

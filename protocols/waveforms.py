@@ -55,6 +55,7 @@ from brian2 import cm, mS, ms, mV
 
 from hhlif.models import lif2hh as _circuits  # noqa: F401  (registers the circuit models)
 from hhlif.models.errors import ParameterError
+from hhlif.models.units import format_settings
 from hhlif.models.networks import FeedForwardChain, SeedChain
 
 from . import stimuli as S
@@ -451,7 +452,7 @@ class WaveformComparison:
         recording = Recording(
             populations=populations, t_start=0.0, t_stop=float(self.duration / ms),
             condition_labels=labels, protocol="waveforms", model=" vs ".join(populations),
-            provenance={"runs": provenance, "settings": _jsonable(self.settings),
+            provenance={"runs": provenance, "settings": format_settings(self.settings),
                         "preset": self.preset},
             simulated_ms=min(float(self.duration / ms),
                              *(r for r in simulated if r is not None)),
@@ -469,7 +470,7 @@ class WaveformComparison:
         return WaveformResult(recording=recording, rows=rows, seed_rows=seed_rows,
                               preset=self.preset, reference=REFERENCE,
                               candidates=tuple(self.candidates),
-                              settings=_jsonable(self.settings))
+                              settings=format_settings(self.settings))
 
     def table(self, recording: Recording) -> list[dict]:
         """hhlif's per-neuron table (:func:`waveform_table`), every candidate."""
@@ -646,14 +647,6 @@ def _json_ready(value):
     if isinstance(value, np.generic):
         return _json_ready(value.item())
     return value
-
-
-def _jsonable(settings):
-    from brian2 import Quantity
-
-    from hhlif.models.units import format_quantity
-
-    return {k: (format_quantity(v) if isinstance(v, Quantity) else v) for k, v in settings.items()}
 
 
 _NATIVE_ONLY = {"weight": 100 * S.CURRENT, "tau_syn": 1 * ms, "feedback": 1 * mS / cm**2}

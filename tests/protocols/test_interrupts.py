@@ -196,8 +196,18 @@ def test_a_killed_write_leaves_a_temporary_that_the_next_write_removes(tmp_path)
     leftovers = stale_temporaries(tmp_path)
     assert len(leftovers) == 1 and leftovers[0].name.startswith(".x.nix" + TEMPORARY_MARK)
     assert not (tmp_path / "x.nix").exists()
-    live = tmp_path / f".x.nix{TEMPORARY_MARK}{os.getpid()}-abc.nix"
+    from hhlif.analysis.io import temporary_owner
+
+    pid, host = temporary_owner(leftovers[0])
+    from hhlif.analysis.io import host_name
+
+    assert pid > 0 and host == host_name()
+    live = tmp_path / f".x.nix{TEMPORARY_MARK}{os.getpid()}@{host}@abc.nix"
     live.write_text("another writer, still running")
+    # a writer on another machine sharing the folder is never judged from here
+    remote = tmp_path / f".x.nix{TEMPORARY_MARK}{pid}@another-host@abc.nix"
+    remote.write_text("a writer elsewhere")
     atomic_output(tmp_path / "x.nix", lambda tmp: Path(tmp).write_text("done"))
     assert (tmp_path / "x.nix").read_text() == "done"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["x.nix", live.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["x.nix", live.name,
+                                                                 remote.name])

@@ -507,10 +507,12 @@ def test_cache_info_and_clean_find_and_remove_only_the_leftovers(tmp_path, helpe
     young.write_text("{")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()
-    killed = bad.parent / f".{good[2].name}{TEMPORARY_MARK}{dead}-k1ll.json"  # writer gone
+    from hhlif.analysis.io import host_name
+
+    killed = bad.parent / f".{good[2].name}{TEMPORARY_MARK}{dead}@{host_name()}@k1ll.json"
     killed.write_text("{")
     _old(killed, 30)
-    writing = bad.parent / f".{good[2].name}{TEMPORARY_MARK}{os.getpid()}-w8.json"  # alive
+    writing = bad.parent / f".{good[2].name}{TEMPORARY_MARK}{os.getpid()}@{host_name()}@w8.json"
     writing.write_text("{")
     _old(writing)
     builds = root / "cpp"
