@@ -560,8 +560,13 @@ def _section_mi(rep: _Report, config: StudyConfig, backend: str) -> None:
 
 
 def _task_text(protocol: str, s: dict) -> str:
+    from hhlif import models
+    from hhlif.models.units import format_quantity
+
+    hh = models.get("hh")
     common = (f"{s['n_classes']} classes, {s['repeats']} repeats of {s['duration_ms']} ms; HH"
-              f" at its validated dt (0.01 ms, RK4), LIF at 0.1 ms (exact exponential Euler)")
+              f" with its default integration ({hh.method}, dt {format_quantity(hh.dt)}), LIF at"
+              f" 0.1 ms (exact exponential Euler)")
     if protocol == "ei-classes":
         return (f"Task `ei-classes`: a sparse random E/I network (RandomEI: connection"
                 f" probability {s['connection_probability']}, {100 * s['ei_fraction_excitatory']:g}%"
