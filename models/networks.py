@@ -43,7 +43,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 from brian2 import Hz, Quantity, ms, mV, uA, cm
@@ -393,7 +393,61 @@ XOR_NEURONS = ("A", "B", "H1", "H2", "O")
 
 
 @dataclass(frozen=True)
-class XorCircuit(Network):
+class _CaseBlocks(Network):
+    """One block of neurons per input case (a pair of bits): the shared part of the XOR
+    networks.  Subclasses set the block size, the two input neurons of a block, its output
+    neuron and its connections ``(pre, post, sign of weight)`` within a block."""
+
+    cases: tuple = ((0, 0), (0, 1), (1, 0), (1, 1))
+    input_current: Any = _q(40 * CURRENT)
+    weight: Any = _q(20 * CURRENT)
+
+    _BLOCK: ClassVar[int] = 0
+    _INPUTS: ClassVar[tuple] = ()
+    _OUTPUT: ClassVar[int] = 0
+    _EDGES: ClassVar[tuple] = ()
+    _QUANTITIES: ClassVar[tuple] = (("weight", CURRENT), ("input_current", CURRENT))
+
+    def __post_init__(self):
+        super().__post_init__()
+        cases = tuple(tuple(int(b) for b in c) for c in self.cases)
+        if not cases or any(len(c) != 2 or set(c) - {0, 1} for c in cases):
+            raise ParameterError(f"network parameter 'cases'={self.cases!r}: expected pairs of"
+                                 f" bits such as ((0, 1), (1, 1))")
+        object.__setattr__(self, "cases", cases)
+        for key, ref in self._QUANTITIES:
+            object.__setattr__(self, key, check_quantity(key, getattr(self, key), ref,
+                                                         context="network parameter"))
+
+    @property
+    def n_neurons(self):
+        return self._BLOCK * len(self.cases)
+
+    def output_neurons(self) -> np.ndarray:
+        """Index of the output neuron in each case block."""
+        return self._BLOCK * np.arange(len(self.cases)) + self._OUTPUT
+
+    def connections(self):
+        w = float(self.weight)
+        offsets = self._BLOCK * np.arange(len(self.cases))[:, None]
+        pre = (offsets + [i for i, _, _ in self._EDGES]).ravel()
+        post = (offsets + [j for _, j, _ in self._EDGES]).ravel()
+        weight = np.tile([sign * w for _, _, sign in self._EDGES], len(self.cases))
+        return pre, post, weight * (CURRENT / float(CURRENT))
+
+    def input_gain(self):
+        return np.zeros(self.n_neurons)
+
+    def bias(self):
+        b = np.zeros(self.n_neurons)
+        for c, bits in enumerate(self.cases):
+            for neuron, bit in zip(self._INPUTS, bits):
+                b[self._BLOCK * c + neuron] = bit * float(self.input_current)
+        return b * (CURRENT / float(CURRENT))
+
+
+@dataclass(frozen=True)
+class XorCircuit(_CaseBlocks):
     """An XOR network, one 5-neuron block per input case (hhlif's; the seed script's own
     3-neuron scenario is :class:`SeedXor`).
 
@@ -413,49 +467,11 @@ class XorCircuit(Network):
         Synaptic weight (default 20 µA/cm²).
     """
 
-    cases: tuple = ((0, 0), (0, 1), (1, 0), (1, 1))
-    input_current: Any = _q(40 * CURRENT)
-    weight: Any = _q(20 * CURRENT)
-
-    def __post_init__(self):
-        super().__post_init__()
-        cases = tuple(tuple(int(b) for b in c) for c in self.cases)
-        if not cases or any(len(c) != 2 or set(c) - {0, 1} for c in cases):
-            raise ParameterError(f"network parameter 'cases'={self.cases!r}: expected pairs of"
-                                 f" bits such as ((0, 1), (1, 1))")
-        object.__setattr__(self, "cases", cases)
-        for key in ("weight", "input_current"):
-            object.__setattr__(self, key, check_quantity(key, getattr(self, key), CURRENT,
-                                                         context="network parameter"))
-
-    @property
-    def n_neurons(self):
-        return 5 * len(self.cases)
-
-    def output_neurons(self) -> np.ndarray:
-        """Index of O in each case block."""
-        return 5 * np.arange(len(self.cases)) + 4
-
-    def connections(self):
-        w = float(self.weight)
-        block = [(0, 2, w), (1, 2, -w), (1, 3, w), (0, 3, -w), (2, 4, w), (3, 4, w)]
-        pre, post, weight = [], [], []
-        for c in range(len(self.cases)):
-            for i, j, x in block:
-                pre.append(5 * c + i)
-                post.append(5 * c + j)
-                weight.append(x)
-        return np.asarray(pre), np.asarray(post), np.asarray(weight) * (CURRENT / float(CURRENT))
-
-    def input_gain(self):
-        return np.zeros(self.n_neurons)
-
-    def bias(self):
-        b = np.zeros(self.n_neurons)
-        for c, (a, bb) in enumerate(self.cases):
-            b[5 * c] = a * float(self.input_current)
-            b[5 * c + 1] = bb * float(self.input_current)
-        return b * (CURRENT / float(CURRENT))
+    _BLOCK: ClassVar[int] = 5
+    _INPUTS: ClassVar[tuple] = (0, 1)
+    _OUTPUT: ClassVar[int] = 4
+    _EDGES: ClassVar[tuple] = ((0, 2, 1), (1, 2, -1), (1, 3, 1), (0, 3, -1), (2, 4, 1),
+                               (3, 4, 1))
 
 
 @dataclass(frozen=True)
@@ -626,7 +642,7 @@ SEED_XOR_NEURONS = ("input 1", "output", "input 2")
 
 
 @dataclass(frozen=True)
-class SeedXor(Network):
+class SeedXor(_CaseBlocks):
     """The seed script's XOR scenario (Supplementary Fig. 2), one 3-neuron block per case.
 
     ``input 1`` gets ``input_current`` when the case's first bit is 1, ``input 2`` when the
@@ -651,49 +667,14 @@ class SeedXor(Network):
         convention).
     """
 
-    cases: tuple = ((0, 0), (0, 1), (1, 0), (1, 1))
-    input_current: Any = _q(40 * CURRENT)
-    weight: Any = _q(20 * CURRENT)
     level: Any = _q(-40 * mV)
 
-    def __post_init__(self):
-        super().__post_init__()
-        cases = tuple(tuple(int(b) for b in c) for c in self.cases)
-        if not cases or any(len(c) != 2 or set(c) - {0, 1} for c in cases):
-            raise ParameterError(f"network parameter 'cases'={self.cases!r}: expected pairs of"
-                                 f" bits such as ((0, 1), (1, 1))")
-        object.__setattr__(self, "cases", cases)
-        for key, ref in (("weight", CURRENT), ("input_current", CURRENT), ("level", mV)):
-            object.__setattr__(self, key, check_quantity(key, getattr(self, key), ref,
-                                                         context="network parameter"))
-
-    @property
-    def n_neurons(self):
-        return 3 * len(self.cases)
-
-    def output_neurons(self) -> np.ndarray:
-        """Index of the output neuron in each case block."""
-        return 3 * np.arange(len(self.cases)) + 1
-
-    def connections(self):
-        w = float(self.weight)
-        pre, post, weight = [], [], []
-        for c in range(len(self.cases)):
-            for i, j, x in ((0, 1, w), (2, 1, -w)):
-                pre.append(3 * c + i)
-                post.append(3 * c + j)
-                weight.append(x)
-        return np.asarray(pre), np.asarray(post), np.asarray(weight) * (CURRENT / float(CURRENT))
-
-    def input_gain(self):
-        return np.zeros(self.n_neurons)
-
-    def bias(self):
-        b = np.zeros(self.n_neurons)
-        for c, (a, bb) in enumerate(self.cases):
-            b[3 * c] = a * float(self.input_current)
-            b[3 * c + 2] = bb * float(self.input_current)
-        return b * (CURRENT / float(CURRENT))
+    _BLOCK: ClassVar[int] = 3
+    _INPUTS: ClassVar[tuple] = (0, 2)
+    _OUTPUT: ClassVar[int] = 1
+    _EDGES: ClassVar[tuple] = ((0, 1, 1), (2, 1, -1))
+    _QUANTITIES: ClassVar[tuple] = (("weight", CURRENT), ("input_current", CURRENT),
+                                    ("level", mV))
 
     def _synaptic_equations(self):
         declarations, term, variables = super()._synaptic_equations()
