@@ -391,9 +391,7 @@ def estimate_size(protocol: Protocol) -> dict:
     state = 8.0 * units * per_neuron
     record = 0.0
     if protocol.record:
-        n_rec = len(_record_indices(protocol, int(protocol.n_neurons),
-                                    (np.arange(int(protocol.n_neurons)) % int(protocol.trials),
-                                     np.arange(int(protocol.n_neurons)) // int(protocol.trials))))
+        n_rec = _recorded_count(protocol)
         samples = float(protocol.duration / protocol.record_dt)
         record = 2 * 8.0 * len(protocol.record) * n_rec * samples
     stimulus = 0.0
@@ -413,6 +411,20 @@ def physical_memory() -> float:
         return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (ValueError, OSError, AttributeError):
         return 16.0 * 2**30
+
+
+def _recorded_count(protocol: Protocol) -> int:
+    """How many neurons :func:`_record_indices` would record, without building the label
+    arrays (an estimate must not allocate what it is about to refuse)."""
+    n = int(protocol.n_neurons)
+    spec = protocol.record_neurons
+    if spec == "first":
+        return min(100, n // max(int(protocol.trials), 1) if protocol.network is None else n)
+    if spec == "all":
+        return n
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        return min(int(spec), n)
+    return int(np.size(spec))
 
 
 def _memory_limit() -> float:

@@ -90,7 +90,8 @@ def test_estimate_is_positive_and_quick_is_shorter():
 
 @pytest.mark.slow
 def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
-    monkeypatch.setenv("HHLIF_CACHE", str(tmp_path / "cache"))
+    # the default cache: the C++ builds are shared with the other tests (sweep points are
+    # keyed by their inputs and the code, so none from another configuration is reused)
     config = StudyConfig.make(True)
     config.fi_duration_ms, config.mi_duration_ms, config.mi_trials = 100.0, 100.0, 8
     config.equivalence_size, config.bootstrap = 2, 200
