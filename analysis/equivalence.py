@@ -20,7 +20,7 @@ plot_equivalence
 The question is the one of He et al. (2024): a network of N Hodgkin–Huxley neurons
 behaves like a *larger* network of LIF neurons; how much larger?  Here "behaves like" is
 whatever metric the caller measures (population information, spike statistics, readout
-accuracy); :mod:`hhlif.protocols.equivalence_runs` provides those on real simulations.
+accuracy); :mod:`hhlif.protocols.experiments.equivalence` provides those on real simulations.
 
 Monotonicity
 ------------

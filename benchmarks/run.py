@@ -12,7 +12,7 @@ What is measured
 ----------------
 Every model of ``hhlif.models.available()`` among ``hh``, ``lif``, ``tv-lif2hh``,
 ``s-lif2hh`` on the backends ``runtime`` (Brian2 Cython), ``cpp`` (Brian2's default
-``cpp_standalone`` flags), ``cpp-simd`` (:mod:`hhlif.protocols.simd_backend`), each at
+``cpp_standalone`` flags), ``cpp-simd`` (:mod:`hhlif.protocols.backends.simd`), each at
 1 and 2 OpenMP threads; NEST 3 (``hh_psc_alpha``, ``iaf_psc_delta``) when ``nest``
 imports (the ``bench`` extra); the per-step NumPy loop of :mod:`benchmarks.naive_numpy`;
 with ``--gpu``, brian2cuda's ``cuda`` backend.  Each neuron gets its own constant current
@@ -93,7 +93,7 @@ def _loop_seconds(rec) -> float | None:
 
 def _worker_hhlif(spec: dict) -> dict:
     if spec["backend"] == "cpp-simd":
-        import hhlif.protocols.simd_backend  # noqa: F401  (registers cpp-simd)
+        import hhlif.protocols.backends.simd  # noqa: F401  (registers cpp-simd)
     if spec["backend"] == "cuda":
         _configure_cuda()
     from hhlif.protocols import run
@@ -160,7 +160,7 @@ def _worker_naive(spec: dict) -> dict:
 
 
 def _worker_memory(spec: dict) -> dict:
-    import hhlif.protocols.simd_backend  # noqa: F401
+    import hhlif.protocols.backends.simd  # noqa: F401
     from hhlif.protocols import run
 
     from brian2 import Hz, cm, ms, uA
@@ -190,7 +190,7 @@ def _worker_memory(spec: dict) -> dict:
 def _worker_compare(spec: dict) -> dict:
     """Same small protocol on two backends: spike counts and the largest time difference."""
     if "cpp-simd" in (spec["backend"], spec["reference"]):
-        import hhlif.protocols.simd_backend  # noqa: F401
+        import hhlif.protocols.backends.simd  # noqa: F401
     if "cuda" in (spec["backend"], spec["reference"]):
         _configure_cuda()
     from hhlif.protocols import run
@@ -217,7 +217,7 @@ def _worker_reuse(spec: dict) -> dict:
     from brian2 import cm, ms, uA
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
-    import hhlif.protocols.simd_backend  # noqa: F401
+    import hhlif.protocols.backends.simd  # noqa: F401
     from hhlif.protocols import Protocol, run, run_many, stimuli
 
     calls = []

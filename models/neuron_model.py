@@ -12,7 +12,7 @@ values differ between neurons (a heterogeneous population, conditions-as-neurons
 parameter is read once per time step instead of once per neuron: for the LIF model
 this is the difference between a memory-bound loop (~0.2 G neuron-steps/s) and ~1 G
 (``benchmarks/RESULTS.md``).  Either way the values stay settable without
-recompiling (standalone ``run_args``, :mod:`hhlif.protocols.reuse`).
+recompiling (standalone ``run_args``, :mod:`hhlif.protocols.simulation.reuse`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Brian2 stores SI values; these helpers choose readable units for declarations,
 provenance strings and tables, and format quantities so that
-:func:`hhlif.protocols.units.parse_quantity` reads them back.
+:func:`hhlif.models.parsing.parse_quantity` reads them back.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def format_dimensions(dim) -> str:
     Returns
     -------
     str
-        A unit expression that :func:`hhlif.protocols.units.parse_value` reads:
+        A unit expression that :func:`hhlif.models.parsing.parse_value` reads:
         ``'mV'``, ``'ms'``, ``'uA/cm**2'``, ``'mS/cm**2'``, ``'uF/cm**2'``, ``'Hz'``, ``'nA'``
         for the dimensions of the models; then a named unit (``'ohm'``), a unit per or
         times area (``'ohm*cm**2'``), a ratio or product of display units (``'mV/ms'``),
@@ -200,7 +200,7 @@ def format_quantity(value) -> str:
     """``'10*uA/cm**2'``-style string of a scalar quantity.
 
     Arrays of up to :data:`MAX_LISTED` values give a bracketed list that
-    :func:`hhlif.protocols.units.parse_value` reads back; longer arrays give
+    :func:`hhlif.models.parsing.parse_value` reads back; longer arrays give
     ``'array(100000 values in uA/cm**2, min 6, max 20, sha256 3f2a...)'``, which still
     differs for different contents (it is used in build keys and provenance).
     """

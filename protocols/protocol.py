@@ -27,7 +27,7 @@ from hhlif.models import NeuronModel, check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.units import MAX_LISTED, format_each, format_quantity, format_value
 
-from .stimuli import CURRENT, Constant, Stimulus
+from hhlif.protocols.stimuli import CURRENT, Constant, Stimulus
 
 __all__ = ["Protocol"]
 

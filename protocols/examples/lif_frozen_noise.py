@@ -18,6 +18,6 @@ def make_protocol():
 
 
 if __name__ == "__main__":
-    from hhlif.protocols import main_for_script
+    from hhlif.protocols.cli import main_for_script
 
     raise SystemExit(main_for_script(make_protocol()))

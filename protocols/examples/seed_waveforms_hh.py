@@ -14,6 +14,6 @@ protocol = Protocol(name="seed-sine", model="hh-shifted", stimulus=stimulus, tri
                     duration=80 * ms, seed=2)
 
 if __name__ == "__main__":
-    from hhlif.protocols import main_for_script
+    from hhlif.protocols.cli import main_for_script
 
     raise SystemExit(main_for_script(protocol))

@@ -23,6 +23,6 @@ protocol = Protocol(
 )
 
 if __name__ == "__main__":
-    from hhlif.protocols import main_for_script
+    from hhlif.protocols.cli import main_for_script
 
     raise SystemExit(main_for_script(protocol))

@@ -22,7 +22,7 @@ import quantities as pq
 from hhlif.analysis import information_recordings, reports
 from hhlif.analysis.errors import AnalysisInputError, OutputExistsError, UnsafeFileError
 
-main = pytest.importorskip("hhlif.protocols.cli").main
+main = pytest.importorskip("hhlif.protocols.cli.main").main
 
 MARKER = "created_by_the_pickle"
 

@@ -301,7 +301,7 @@ def _checksums(folder):
 def test_cli_bad_parameter(tmp_path, capfd, argv, parts):
     """`hhlif run ...` with a meaningless model parameter: exit 2, one error line naming the
     parameter, the value and the expectation, no traceback, nothing written or changed."""
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     argv = argv(tmp_path) if callable(argv) else list(argv)
     existing = tmp_path / "existing.json"

@@ -396,7 +396,6 @@ def test_cuda_sources_are_generated_with_the_new_method():
     from pathlib import Path
 
     from brian2 import prefs
-    from hhlif.protocols.backends import BUILD_LOG
 
     backend = prefs.devices.cuda_standalone.cuda_backend
     saved = (backend.detect_gpus, backend.gpu_id, backend.compute_capability)
@@ -404,9 +403,10 @@ def test_cuda_sources_are_generated_with_the_new_method():
     try:
         p = Protocol(model="hh", method=METHOD_NAME, stimulus=S.Constant(10 * UNIT),
                      duration=5 * ms, trials=4)
-        assert run(p, backend="cuda", generate_only=True) is None
+        build = run(p, backend="cuda", generate_only=True)
+        assert build.generate_only and build.compiled == 0
     finally:
         backend.detect_gpus, backend.gpu_id, backend.compute_capability = saved
-    directory = Path(BUILD_LOG[-1][1])
+    directory = Path(build.directory)
     source = (directory / "code_objects" / "neurons_stateupdater_codeobject.cu").read_text()
     assert "_rl2_" in source and "exprel" in source

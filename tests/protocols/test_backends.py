@@ -7,7 +7,7 @@ from brian2 import Hz, cm, ms, uA
 
 from hhlif.models.errors import BackendUnavailableError, UnknownNameError
 from hhlif.protocols import Protocol, get_backend, run, stimuli as S
-from hhlif.protocols.backends import _locked_directory
+from hhlif.protocols.backends.standalone import locked_directory
 
 UNIT = uA / cm**2
 
@@ -40,15 +40,15 @@ def test_cuda_backend_without_brian2cuda_says_what_to_install():
 
 
 def test_concurrent_builds_get_separate_locked_directories():
-    d1, h1 = _locked_directory("cpp-test", "same-key")
+    d1, h1 = locked_directory("cpp-test", "same-key")
     try:
-        d2, h2 = _locked_directory("cpp-test", "same-key")
+        d2, h2 = locked_directory("cpp-test", "same-key")
         try:
             assert d1 != d2
         finally:
             h2.close()
     finally:
         h1.close()
-    d3, h3 = _locked_directory("cpp-test", "same-key")
+    d3, h3 = locked_directory("cpp-test", "same-key")
     h3.close()
     assert d3 == d1  # released: the usual directory (and its compiled objects) is reused

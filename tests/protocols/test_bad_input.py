@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hhlif.protocols.cli import main
+from hhlif.protocols.cli.main import main
 
 
 def _snapshot(folder: Path) -> dict:
@@ -172,7 +172,7 @@ def test_size_limit_in_the_python_api_and_its_override():
 
     from hhlif.models.errors import ParameterError
     from hhlif.protocols import Protocol, stimuli
-    from hhlif.protocols.running import check_size, estimate_size, run
+    from hhlif.protocols.simulation.running import check_size, estimate_size, run
 
     huge = Protocol(model="lif", stimulus=stimuli.Constant(2 * uA / cm**2),
                     duration=1e9 * second, record=())
@@ -190,7 +190,7 @@ def test_value_parser_returns_fast_on_huge_expressions():
     import time
 
     from hhlif.models.errors import ParameterError
-    from hhlif.protocols.units import parse_value
+    from hhlif.models.parsing import parse_value
 
     t0 = time.perf_counter()
     for text in ("2**2**40", "9**9**9", "(10**300)*(10**300)*uA/cm**2", "[1]*10**12"):

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from hhlif.protocols.cli import main
+from hhlif.protocols.cli.main import main
 
 
 def _free_port() -> int:

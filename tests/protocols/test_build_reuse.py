@@ -8,8 +8,7 @@ from brian2 import cm, ms, uA
 from hhlif.models import lif_rate
 from hhlif.models.errors import ParameterError
 from hhlif.protocols import Protocol, run, stimuli as S
-from hhlif.protocols.backends import BUILD_LOG
-from hhlif.protocols.reuse import ReusableBuild, run_many
+from hhlif.protocols.simulation.reuse import ReusableBuild, run_many
 
 UNIT = uA / cm**2
 pytestmark = pytest.mark.standalone
@@ -34,14 +33,17 @@ def compile_counter(monkeypatch):
 @pytest.mark.parametrize("backend", ["cpp", "cpp-simd"])
 def test_amplitude_sweep_of_20_compiles_once_and_matches_the_lif_rate(backend, compile_counter):
     if backend == "cpp-simd":
-        import hhlif.protocols.simd_backend  # noqa: F401  (registers the backend)
+        import hhlif.protocols.backends.simd  # noqa: F401  (registers the backend)
     amplitudes = np.linspace(16, 40, 20)
     base = Protocol(model="lif", stimulus=S.Constant(20 * UNIT), duration=200 * ms, trials=2,
                     record=())
-    builds0 = len(BUILD_LOG)
     recs = run_many(base, [{"stimulus": S.Constant(a * UNIT)} for a in amplitudes], backend)
     assert len(compile_counter) == 1
-    assert len(BUILD_LOG) - builds0 == 1
+    # one build directory, compiled once, the binary run once per variant (provenance)
+    builds = {r.provenance["build"]["directory"] for r in recs}
+    assert len(builds) == 1
+    assert [r.provenance["build"]["compiled"] for r in recs] == [1] * 20
+    assert [r.provenance["build"]["runs"] for r in recs] == list(range(1, 21))
     assert len(recs) == 20
     # oracle: the analytic LIF rate; a count over 200 ms is within 1 spike of rate × T
     # (the first spike needs the same time as later ones: reset to E_L = start)

@@ -14,7 +14,6 @@ import pytest
 from brian2 import cm, ms, uA
 
 from hhlif.protocols import Protocol, run, stimuli as S
-from hhlif.protocols.backends import BUILD_LOG
 
 pytestmark = pytest.mark.cuda
 
@@ -46,10 +45,9 @@ def cuda_prefs():
 @pytest.mark.parametrize("model", ["hh", "lif"])
 def test_cuda_sources_are_generated(model, cuda_prefs):
     p = Protocol(model=model, stimulus=S.Constant(10 * uA / cm**2), duration=5 * ms, trials=4)
-    assert run(p, backend="cuda", generate_only=True) is None
-    backend, directory = BUILD_LOG[-1]
-    assert backend == "cuda"
-    directory = Path(directory)
+    build = run(p, backend="cuda", generate_only=True)
+    assert build.backend == "cuda" and build.generate_only and build.compiled == 0
+    directory = Path(build.directory)
     sources = {f.name for f in (directory / "code_objects").glob("*.cu")}
     assert "neurons_stateupdater_codeobject.cu" in sources
     assert (directory / "makefile").exists()

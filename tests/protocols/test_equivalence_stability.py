@@ -11,7 +11,7 @@ import pytest
 
 from hhlif.models.errors import DivergenceError
 from hhlif.protocols import run
-from hhlif.protocols.equivalence_runs import class_protocol, settings_for
+from hhlif.protocols.experiments.equivalence import class_protocol, settings_for
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ import pytest
 from brian2 import ms, uA, cm
 
 from hhlif.protocols import Protocol, run
-from hhlif.protocols.builtin import FiCurve, make_protocol, rheobase_text
-from hhlif.protocols.recording import PopulationData, Recording
+from hhlif.protocols.experiments.library import FiCurve, make_protocol, rheobase_text
+from hhlif.protocols.recordings.recording import PopulationData, Recording
 
 UNIT = uA / cm**2
 
@@ -60,7 +60,7 @@ def test_hh_below_rheobase_is_onset_only_not_a_rate():
 
 
 def test_cli_prints_the_steady_state_table(tmp_path, capsys):
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     js, figs = tmp_path / "fi.json", tmp_path / "figs"
     code = main(["run", "fi-curve", "--model", "lif", "--set", "i_max=20*uA/cm**2",

@@ -20,9 +20,9 @@ import pytest
 from hhlif.analysis.errors import OutputExistsError
 from hhlif.analysis.io import TEMPORARY_MARK, atomic_output
 from hhlif.models.errors import IncompleteRunError
-from hhlif.protocols.recording import PopulationData, Recording
+from hhlif.protocols.recordings.recording import PopulationData, Recording
 
-HHLIF = [sys.executable, "-c", "import sys; from hhlif.protocols.cli import main;"
+HHLIF = [sys.executable, "-c", "import sys; from hhlif.protocols.cli.main import main;"
                                " sys.exit(main())"]
 
 
@@ -117,7 +117,7 @@ def test_a_brian2_run_stopped_early_makes_no_recording(monkeypatch):
 def test_an_interrupted_file_is_refused_by_the_readers(tmp_path):
     from hhlif.analysis import load_spikes
     from hhlif.analysis.errors import AnalysisInputError
-    from hhlif.protocols.neo_export import read_nix, to_neo
+    from hhlif.protocols.recordings.neo import read_nix, to_neo
 
     rec = Recording({"neurons": _population()}, 0.0, 200.0, {0: ""}, "step", "lif",
                     simulated_ms=200.0)

@@ -11,7 +11,7 @@ from brian2 import cm, ms, uA
 
 from hhlif.analysis.errors import OutputExistsError
 from hhlif.protocols import Protocol, Recording, run, stimuli as S
-from hhlif.protocols.recording import _diff
+from hhlif.protocols.recordings.recording import _diff
 
 UNIT = uA / cm**2
 
@@ -79,7 +79,7 @@ def test_large_populations_are_packed_with_unpack_helper(tmp_path):
     """1,000 neurons in one segment are exported as one packed train; hhlif.analysis unpacks
     it into per-neuron trains equal to the flat arrays."""
     from hhlif.analysis import unpack_spiketrains
-    from hhlif.protocols.recording import PopulationData
+    from hhlif.protocols.recordings.recording import PopulationData
 
     rng = np.random.default_rng(0)
     n = 1000

@@ -6,7 +6,7 @@ from brian2 import Hz, ms
 
 from hhlif.models.errors import ParameterError
 from hhlif.protocols import run
-from hhlif.protocols.builtin import available_protocols, make_protocol
+from hhlif.protocols.experiments.library import available_protocols, make_protocol
 
 
 def _spikes(**kw):
@@ -47,7 +47,7 @@ XOR_SCRIPT = {"input": [659, 10670, 19947, 29166, 38376],
 
 
 def test_seed_xor_cases_are_checked():
-    from hhlif.protocols.network_protocols import XOR_MODELS
+    from hhlif.protocols.experiments.networks import XOR_MODELS
 
     assert "seed-xor" in available_protocols()
     p = make_protocol("seed-xor")
@@ -89,7 +89,7 @@ def test_seed_xor_hh_is_the_scripts_and_both_tv_forms_follow(tmp_path, capsys):
             assert by[case, role, "tv-lif2hh"]["max_dv_mV"] < 1e-6
             assert literal.size == hh.size and np.max(np.abs(literal - hh), initial=0) < 0.02
     rec_path = tmp_path / "x.nix"
-    from hhlif.protocols.recording import Recording
+    from hhlif.protocols.recordings.recording import Recording
 
     rec = Recording.load(rec_path)
     assert set(rec.populations) == {"hh", "tv-lif2hh-seed", "tv-lif2hh"}

@@ -6,7 +6,8 @@ import pytest
 from brian2 import Hz, cm, mS, ms, mV, uA
 
 from hhlif.models.errors import ParameterError, ParameterUnitError, UnknownNameError
-from hhlif.protocols import Protocol, backends, builtin, run, stimuli as S
+from hhlif.protocols import Protocol, run, stimuli as S
+from hhlif.protocols.experiments import library as builtin
 
 UNIT = uA / cm**2
 
@@ -55,11 +56,11 @@ def test_large_per_neuron_arrays_are_described_by_a_summary_that_tells_contents_
 @pytest.mark.standalone
 @pytest.mark.slow
 def test_200_trials_of_frozen_noise_on_hh_compile_once():
-    """200 trials are 200 neurons of one group: exactly one build (BUILD_LOG), not 200."""
+    """200 trials are 200 neurons of one group: exactly one build (provenance), not 200."""
     p = builtin.make_protocol("frozen-noise", model="hh", trials=200, duration=200 * ms)
-    before = len(backends.BUILD_LOG)
     rec = run(p, backend="cpp")
-    assert len(backends.BUILD_LOG) - before == 1
+    assert rec.provenance["build"]["compiled"] == 1  # one build for every copy
+    assert rec.provenance["build"]["runs"] == 1
     assert rec.n_neurons == 200
     np.testing.assert_array_equal(rec.main.trial, np.arange(200))
     counts = rec.main.spike_counts()

@@ -10,7 +10,7 @@ import pytest
 
 from hhlif.models.errors import ProtocolScriptError
 from hhlif.protocols import Protocol, load_protocol_script
-from hhlif.protocols.cli import main
+from hhlif.protocols.cli.main import main
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "protocols" / "examples").glob("*.py"))
 EXAMPLES = [p for p in EXAMPLES if p.name != "__init__.py"]

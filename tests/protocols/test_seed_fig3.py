@@ -20,9 +20,9 @@ from brian2 import Network, StateMonitor, ms
 
 from hhlif import models
 from hhlif.protocols import stimuli as S
-from hhlif.protocols.builtin import make_protocol
-from hhlif.protocols.recording import Recording
-from hhlif.protocols.waveforms import (INDEX_MS, seed_figures_of_merit, seed_reference,
+from hhlif.protocols.experiments.library import make_protocol
+from hhlif.protocols.recordings.recording import Recording
+from hhlif.protocols.experiments.waveforms import (INDEX_MS, seed_figures_of_merit, seed_reference,
                                        seed_table)
 
 SCRIPT = seed_reference()

@@ -11,8 +11,8 @@ from brian2 import Hz, cm, ms, uA
 
 from hhlif.models.errors import DivergenceError
 from hhlif.protocols import Protocol, get_backend, run, stimuli as S
-from hhlif.protocols.backends import BUILD_LOG, available_backends
-from hhlif.protocols.simd_backend import (SIMD_FLAGS, THRESHOLD_FLAGS, patch_state_updater,
+from hhlif.protocols.backends import available_backends
+from hhlif.protocols.backends.simd import (SIMD_FLAGS, THRESHOLD_FLAGS, patch_state_updater,
                                           patch_thresholder)
 
 UNIT = uA / cm**2
@@ -39,7 +39,7 @@ _EXPREL = """
 
 def test_backend_is_registered():
     assert "cpp-simd" in available_backends()
-    assert get_backend("cpp-simd").device == "cpp_simd_standalone"
+    assert get_backend("cpp-simd").device_name == "cpp_simd_standalone"
 
 
 def test_the_neuron_loop_gets_an_omp_simd_pragma():
@@ -113,7 +113,8 @@ def test_cpp_simd_gives_the_spikes_of_cpp(model, threads):
                  conditions={"amplitude0": np.linspace(8, 30, 6) * UNIT}, record=())
     a = run(p, backend="cpp", threads=threads)
     b = run(p, backend="cpp-simd", threads=threads)
-    directory = Path(BUILD_LOG[-1][1])
+    assert b.provenance["build"]["backend"] == "cpp-simd"
+    directory = Path(b.provenance["build"]["directory"])
     makefile = (directory / "makefile").read_text()
     # Brian2 may number the code objects (``..._codeobject_1``) within one process; the
     # makefile lists the sources of this build (a cached directory may hold older ones)

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from hhlif.protocols import equivalence_runs as er
-from hhlif.protocols.study import StudyConfig, estimate_seconds, run_study
+from hhlif.protocols.experiments import equivalence as er
+from hhlif.protocols.experiments.study import StudyConfig, estimate_seconds, run_study
 
 TINY = {"repeats": 5, "duration_ms": 30.0, "bin_ms": 10.0, "noise_sources": 20}
 
@@ -16,7 +16,7 @@ def test_population_counts_and_metrics_on_a_known_recording():
     # two classes x 5 repeats x 2 neurons; class 1 spikes 3x as often: counts are exact
     import numpy as np
 
-    from hhlif.protocols.recording import PopulationData, Recording
+    from hhlif.protocols.recordings.recording import PopulationData, Recording
 
     idx, times = [], []
     for copy in range(10):
@@ -201,7 +201,7 @@ def test_corrected_stats_distance_does_not_shrink_with_n_through_noise_alone():
 # ----------------------------------------------------------------------------- outputs
 def _stub_sections(monkeypatch, fail=(), interrupt=()):
     """Replace the study's sections by fast stubs that write one JSON and a line each."""
-    from hhlif.protocols import study
+    from hhlif.protocols.experiments import study
 
     def make(name):
         def section(rep, *args):
@@ -252,7 +252,7 @@ def test_an_out_with_earlier_results_is_refused_without_force(tmp_path, monkeypa
 
 
 def test_an_interrupted_study_writes_nothing(tmp_path, monkeypatch, capsys):
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     _stub_sections(monkeypatch, interrupt=("equivalence",))
     out = tmp_path / "out"
@@ -268,7 +268,7 @@ def test_an_interrupted_study_writes_nothing(tmp_path, monkeypatch, capsys):
 
 
 def test_study_checks_its_options_before_running(tmp_path, monkeypatch, capsys):
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     _stub_sections(monkeypatch, fail=("waveforms", "fi", "mi", "equivalence", "cost"))
     (tmp_path / "old").mkdir()

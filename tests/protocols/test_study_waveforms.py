@@ -5,8 +5,8 @@ tests/protocols/test_seed_fig3.py."""
 
 import copy
 
-from hhlif.protocols import study
-from hhlif.protocols.waveforms import INDEX_MS, seed_figures_of_merit, seed_reference
+from hhlif.protocols.experiments import study
+from hhlif.protocols.experiments.waveforms import INDEX_MS, seed_figures_of_merit, seed_reference
 
 
 def _rows():

@@ -16,8 +16,8 @@ import warnings
 import pytest
 
 from hhlif.models.errors import HhlifWarning, RunInterrupted
-from hhlif.protocols import sweeps
-from hhlif.protocols.sweeps import (CACHE_SCHEMA, SchedulerUnreachableError, SweepRunner,
+from hhlif.protocols.experiments import sweeps
+from hhlif.protocols.experiments.sweeps import (CACHE_SCHEMA, SchedulerUnreachableError, SweepRunner,
                                     entry_checksum, run_sweep, verify_entry)
 
 HELPERS = '''
@@ -244,7 +244,7 @@ SCRIPT = '''
 import sys
 if __name__ == "__main__":
     import sweep_helpers
-    from hhlif.protocols.sweeps import run_sweep
+    from hhlif.protocols.experiments.sweeps import run_sweep
     cache, markers, scheduler = sys.argv[1:4]
     points = [{"x": x, "marker_dir": markers} for x in range(6)]
     try:
@@ -362,7 +362,7 @@ def test_a_killed_real_equivalence_run_resumes_from_its_finished_simulations(tmp
     cache = tmp_path / "sweeps"
     outputs = ["--json", str(tmp_path / "out" / "r.json"), "--figures",
                str(tmp_path / "out" / "figs")]
-    cmd = [sys.executable, "-m", "hhlif.protocols.cli", "equivalence", "-q", *TASK,
+    cmd = [sys.executable, "-m", "hhlif.protocols.cli.main", "equivalence", "-q", *TASK,
            "--cache", str(cache), *outputs]
     env = dict(os.environ, HHLIF_CACHE=str(tmp_path / "hc"))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -384,7 +384,7 @@ def test_a_killed_real_equivalence_run_resumes_from_its_finished_simulations(tmp
         verify_entry(path)
     assert [p for p in (tmp_path / "out").rglob("*") if p.is_file()] == []  # nothing else
     # resume: computes only what is missing
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     fresh_fingerprints()
     assert main(["equivalence", "-q", *TASK, "--cache", str(cache), *outputs]) == 0
@@ -395,8 +395,8 @@ def test_a_killed_real_equivalence_run_resumes_from_its_finished_simulations(tmp
 
 # ----------------------------------------------------------------------------- CLI options
 def test_equivalence_force_keeps_the_cache_and_recompute_ignores_it(tmp_path, monkeypatch):
-    from hhlif.protocols import equivalence_runs
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.experiments import equivalence as equivalence_runs
+    from hhlif.protocols.cli.main import main
 
     calls = []
     monkeypatch.setattr(equivalence_runs, "measure_equivalences",
@@ -411,7 +411,7 @@ def test_equivalence_force_keeps_the_cache_and_recompute_ignores_it(tmp_path, mo
 
 def test_measure_equivalences_checks_everything_before_simulating(tmp_path):
     from hhlif.models.errors import ParameterError, UnknownNameError
-    from hhlif.protocols import equivalence_runs as er
+    from hhlif.protocols.experiments import equivalence as er
 
     kw = dict(scheduler="serial", cache=tmp_path, progress=False)
     with pytest.raises(UnknownNameError, match="backend 'nope'"):
@@ -428,7 +428,7 @@ def test_measure_equivalences_checks_everything_before_simulating(tmp_path):
 
 
 def test_search_estimate_grows_with_the_sizes_and_the_default_fits():
-    from hhlif.protocols import equivalence_runs as er
+    from hhlif.protocols.experiments import equivalence as er
 
     base = er.estimate_search("hh", "lif", 20)
     assert base["n_max"] == 640 and base["copies"] == 120
@@ -476,7 +476,7 @@ def test_a_server_that_is_not_a_scheduler_fails_within_the_timeout(helpers, monk
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
-                      preload=["brian2", "hhlif.protocols.sweeps"]) as cluster:
+                      preload=["brian2", "hhlif.protocols.experiments.sweeps"]) as cluster:
         res = run_sweep(helpers.square, [{"x": 3}], scheduler=cluster.scheduler_address,
                         cache=False, progress=False)
     assert res.results == [{"x": 3, "square": 9}] and res.scheduler == "address"
@@ -491,7 +491,7 @@ def _old(path, seconds=3600):
 def test_cache_info_and_clean_find_and_remove_only_the_leftovers(tmp_path, helpers,
                                                                  monkeypatch, capsys):
     from hhlif.analysis.io import TEMPORARY_MARK
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     root = tmp_path / "hc"
     monkeypatch.setenv("HHLIF_CACHE", str(root))

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from hhlif.protocols.sweeps import SweepError, SweepRunner, point_key, run_sweep
+from hhlif.protocols.experiments.sweeps import SweepError, SweepRunner, point_key, run_sweep
 
 CALLS = []
 
@@ -82,7 +82,7 @@ TINY = {"repeats": 5, "duration_ms": 30.0, "bin_ms": 10.0, "n_classes": 2,
 @pytest.mark.slow
 def test_dask_and_serial_give_the_same_numbers(tmp_path, monkeypatch):
     pytest.importorskip("dask.distributed")
-    from hhlif.protocols.equivalence_runs import evaluate_point
+    from hhlif.protocols.experiments.equivalence import evaluate_point
 
     monkeypatch.setenv("HHLIF_CACHE", str(tmp_path / "cache"))
     points = [{"model": "lif", "n": n, "seed": s, "settings": TINY, "backend": "runtime"}
@@ -106,7 +106,7 @@ def test_keys_change_with_the_code(tmp_path, monkeypatch):
     import shutil
 
     import hhlif.analysis
-    from hhlif.protocols import sweeps
+    from hhlif.protocols.experiments import sweeps
 
     # the function's own module
     (tmp_path / "mod").mkdir()

@@ -11,9 +11,9 @@ from brian2 import mS, cm, ms, mV, uA
 
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.protocols import stimuli
-from hhlif.protocols.builtin import available_protocols, make_protocol
-from hhlif.protocols.recording import Recording
-from hhlif.protocols.waveforms import SeedWaveformBank, waveform_table
+from hhlif.protocols.experiments.library import available_protocols, make_protocol
+from hhlif.protocols.recordings.recording import Recording
+from hhlif.protocols.experiments.waveforms import SeedWaveformBank, waveform_table
 
 SHORT = dict(duration=20 * ms, reference_dt=0.01 * ms)
 
@@ -96,7 +96,7 @@ def test_short_native_run_exact_circuit_equals_hh(tmp_path):
 
 def test_cli_runs_every_waveform_and_prints_the_tables(tmp_path, capsys):
     """The issue's command, shortened (20 ms, reference dt 0.01 ms): all five waveforms."""
-    from hhlif.protocols.cli import main
+    from hhlif.protocols.cli.main import main
 
     out, figs, js = tmp_path / "w.nix", tmp_path / "figs", tmp_path / "w.json"
     code = main(["run", "waveforms", "--set", "shape=all", "--set", "duration=20*ms",

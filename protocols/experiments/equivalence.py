@@ -29,7 +29,7 @@ evaluate_point
 measure_equivalence, measure_equivalences
     Reference network of N neurons over seeds, then the size search of the candidate
     model (:func:`hhlif.analysis.equivalence.find_equivalent_size`), every simulation
-    through :mod:`hhlif.protocols.sweeps`.  Names, numbers, settings, the backend and the
+    through :mod:`hhlif.protocols.experiments.sweeps`.  Names, numbers, settings, the backend and the
     worst-case size of the search are checked before the first simulation.
 estimate_search, check_search_size
     Worst-case memory (largest simulation) and CPU time (whole search) from the sizes
@@ -313,7 +313,7 @@ class ClassNetwork:
               trials=None):
         from brian2 import Hz, PoissonInput, Synapses, ms
 
-        from .stimuli import stimulus_code
+        from hhlif.protocols.stimuli import stimulus_code
 
         n = int(self.size)
         total = n * int(copies)
@@ -395,8 +395,8 @@ def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = Non
     """
     from brian2 import ms, uA, cm
 
-    from . import stimuli
-    from .protocol import Protocol
+    from hhlif.protocols import stimuli
+    from hhlif.protocols.protocol import Protocol
 
     if protocol not in PROTOCOLS:
         raise UnknownNameError(f"protocol {protocol!r}: unknown equivalence protocol; valid are"
@@ -433,7 +433,7 @@ def class_waveforms(n_classes: int, std_uA_cm2: float, tau_ms: float, seed: int,
 
     Class ``c`` is drawn from seed ``(seed, c)``; both tasks with class waveforms use it.
     """
-    from .stimuli import ornstein_uhlenbeck
+    from hhlif.protocols.stimuli import ornstein_uhlenbeck
 
     steps = int(math.ceil(float(duration_s) / sample_dt)) + 2
     return np.stack([ornstein_uhlenbeck(steps, sample_dt, 0.0, float(std_uA_cm2) * 1e-2,
@@ -465,8 +465,8 @@ def ei_network(n: int, seed: int, settings: Mapping | None = None):
 def _ei_protocol(model: str, n: int, seed: int, s: Mapping, k: int):
     from brian2 import ms, second, amp, meter
 
-    from . import stimuli
-    from .protocol import Protocol
+    from hhlif.protocols import stimuli
+    from hhlif.protocols.protocol import Protocol
 
     if n < 2:
         raise ParameterError(f"n={n}: the ei-classes network needs at least 2 neurons")
@@ -750,12 +750,12 @@ def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-clas
                    size_limit: bool = True) -> dict:
     """Simulate ``n`` neurons of ``model`` on the task with ``seed``; return its metrics.
 
-    Everything in and out is JSON, so :mod:`hhlif.protocols.sweeps` can cache and
+    Everything in and out is JSON, so :mod:`hhlif.protocols.experiments.sweeps` can cache and
     distribute it.  The result also holds the cost: wall time of the simulation, neurons
     simulated, steps, and neuron-steps per second.  ``size_limit=False`` skips the run's
-    own size check (see :func:`hhlif.protocols.running.run`).
+    own size check (see :func:`hhlif.protocols.simulation.running.run`).
     """
-    from .running import run
+    from hhlif.protocols.simulation.running import run
 
     s = settings_for(settings)
     p = class_protocol(model, int(n), int(seed), s, protocol=protocol)
@@ -876,7 +876,7 @@ def check_search_size(reference: str, candidate: str, size: int, seeds: int = 3,
     SizeLimitError
         One line: the sizes, both estimates and both limits, and the override.
     """
-    from .running import format_bytes, physical_memory
+    from hhlif.protocols.simulation.running import format_bytes, physical_memory
 
     names = {"size": "size", "n_max": "n_max", "seeds": "seeds", "override": "size_limit=False",
              **dict(names or {})}
@@ -944,7 +944,7 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         ``k``, so that a model compared with itself is not compared with the very same
         simulations.
     scheduler, n_workers, cache, progress
-        See :class:`hhlif.protocols.sweeps.SweepRunner`.
+        See :class:`hhlif.protocols.experiments.sweeps.SweepRunner`.
     recompute : bool
         Compute every simulation again instead of reading the sweep cache (and replace
         the cached entries).  ``force`` is an older name for it.
@@ -967,13 +967,13 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
     ------
     UnknownNameError, ParameterError, SizeLimitError
         Bad names, numbers or sizes, all checked before the first simulation.
-    hhlif.protocols.sweeps.SweepError
+    hhlif.protocols.experiments.sweeps.SweepError
         Some simulations failed (the others are cached).
     hhlif.models.errors.RunInterrupted
         Ctrl-C: the finished simulations are cached, the interrupted one is not.
     """
-    from ._version import __version__
-    from .sweeps import SweepRunner
+    from hhlif.protocols._version import __version__
+    from hhlif.protocols.experiments.sweeps import SweepRunner
 
     if protocol not in PROTOCOLS:
         raise UnknownNameError(f"protocol {protocol!r}: unknown equivalence protocol; valid are"
@@ -985,8 +985,8 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         if m not in METRICS:
             raise UnknownNameError(f"metric {m!r}: unknown; valid metrics are"
                                    f" {', '.join(METRICS)}")
-    from .backends import get_backend
-    from .sweeps import check_scheduler
+    from hhlif.protocols.backends import get_backend
+    from hhlif.protocols.experiments.sweeps import check_scheduler
 
     n_min = max([PROTOCOL_N_MIN.get(protocol, 1)]
                 + [METRIC_N_MIN.get(m, 1) for m in metrics])

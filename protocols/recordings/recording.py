@@ -2,7 +2,7 @@
 
 Units are converted once, when the Recording is made from Brian2's monitors: spike and
 sample times in ms, membrane potentials in mV, currents in µA/cm² (``Signal.unit`` says
-which).  The Neo export (:mod:`hhlif.protocols.neo_export`) writes exactly these numbers, so
+which).  The Neo export (:mod:`hhlif.protocols.recordings.neo`) writes exactly these numbers, so
 a NIX round trip is lossless.
 """
 
@@ -161,21 +161,21 @@ class Recording:
         return pop.spike_counts() / ((self.t_stop - self.t_start) / 1000.0)
 
     def to_neo(self, packed: bool | None = None):
-        """This recording as a ``neo.Block`` (see :func:`hhlif.protocols.neo_export.to_neo`)."""
-        from .neo_export import to_neo
+        """This recording as a ``neo.Block`` (see :func:`hhlif.protocols.recordings.neo.to_neo`)."""
+        from hhlif.protocols.recordings.neo import to_neo
 
         return to_neo(self, packed=packed)
 
     def save(self, path, *, force: bool = False, packed: bool | None = None):
         """Write a NIX file atomically (never overwriting without ``force``)."""
-        from .neo_export import write_nix
+        from hhlif.protocols.recordings.neo import write_nix
 
         return write_nix(self, path, force=force, packed=packed)
 
     @classmethod
     def load(cls, path) -> "Recording":
         """Read a NIX file written by hhlif back into a Recording."""
-        from .neo_export import read_nix
+        from hhlif.protocols.recordings.neo import read_nix
 
         return read_nix(path)
 

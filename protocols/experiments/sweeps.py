@@ -32,7 +32,7 @@ an address (``"tcp://host:8786"``)
 
         dask scheduler &
         dask worker tcp://host:8786 --nworkers 8 --nthreads 1 --preload brian2 \
-                    --preload hhlif.protocols.sweeps
+                    --preload hhlif.protocols.experiments.sweeps
         hhlif equivalence ... --scheduler tcp://host:8786
 
     An address that does not answer within :data:`CONNECT_TIMEOUT_S` seconds is refused
@@ -84,7 +84,7 @@ client cancels the outstanding points and shuts the cluster down.  Workers of th
 cluster preload this module (``dask_setup``), which turns a SIGINT reaching a worker (a
 Ctrl-C in the terminal reaches every process of the group) into "abandon the current point"
 instead of a crash with a traceback; start your own workers with
-``--preload brian2 --preload hhlif.protocols.sweeps`` for the same behaviour.
+``--preload brian2 --preload hhlif.protocols.experiments.sweeps`` for the same behaviour.
 
 Brian2 in workers
 -----------------
@@ -228,7 +228,7 @@ def _package_fingerprint() -> str:
 
     import numpy
 
-    from ._version import __version__
+    from hhlif.protocols._version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"hhlif {__version__}; numpy {numpy.__version__}".encode())
@@ -268,7 +268,7 @@ def code_fingerprint(function: Callable | None = None) -> str:
 
 def default_sweep_cache() -> Path:
     """``$HHLIF_CACHE/sweeps``."""
-    from .backends import cache_dir
+    from hhlif.protocols.backends import cache_dir
 
     return cache_dir() / "sweeps"
 
@@ -355,7 +355,7 @@ def _write(path: Path | None, function_name: str, point: Mapping, result: Any,
         return
     import platform
 
-    from .files import atomic_output
+    from hhlif.analysis.io import atomic_output
 
     payload = {"schema": CACHE_SCHEMA, "key": path.stem, "function": function_name,
                "point": point, "result": result, "wall_time_s": round(wall, 6),
@@ -529,7 +529,7 @@ def _watch_interrupts():
 
 
 def dask_setup(worker=None) -> None:
-    """Dask preload hook (``--preload hhlif.protocols.sweeps``): a SIGINT reaching the worker
+    """Dask preload hook (``--preload hhlif.protocols.experiments.sweeps``): a SIGINT reaching the worker
     abandons the current point (it is not cached) instead of killing the worker."""
     if threading.current_thread() is not threading.main_thread():
         return
@@ -540,7 +540,7 @@ def dask_setup(worker=None) -> None:
 
 def _worker_cache(mode: str | None) -> None:
     if mode == "per-worker":
-        from .backends import cache_dir
+        from hhlif.protocols.backends import cache_dir
 
         base = os.environ.get("HHLIF_CACHE_BASE") or str(cache_dir())
         os.environ["HHLIF_CACHE_BASE"] = base
@@ -649,7 +649,7 @@ class SweepRunner:
 
     Examples
     --------
-    >>> from hhlif.protocols.sweeps import SweepRunner
+    >>> from hhlif.protocols.experiments.sweeps import SweepRunner
     >>> import statistics
     >>> with SweepRunner("serial", cache=False, progress=False) as runner:
     ...     runner.map(statistics.fmean, [{"data": [1, 2, 3]}, {"data": [4, 6]}]).results
@@ -698,7 +698,7 @@ class SweepRunner:
         if s == "local":
             n = self.n_workers or min(os.cpu_count() or 1, max(n_points, 1))
             self._cluster = LocalCluster(n_workers=int(n), threads_per_worker=1, processes=True,
-                                         preload=["brian2", "hhlif.protocols.sweeps"],
+                                         preload=["brian2", "hhlif.protocols.experiments.sweeps"],
                                          dashboard_address=None, silence_logs=logging.ERROR)
             self._client = Client(self._cluster)
         elif isinstance(s, str):
@@ -774,7 +774,7 @@ class SweepRunner:
         points = [dict(p) for p in points]
         name = _function_name(function)
         if self.cache is not None:
-            from .files import check_folder
+            from hhlif.analysis.io import check_folder
 
             check_folder(self.cache, what=f"sweep cache {str(self.cache)!r}")
         keys = [point_key(function, p) for p in points]
@@ -877,7 +877,7 @@ def run_sweep(function: Callable, points: Sequence[Mapping], *, scheduler: Any =
     Examples
     --------
     >>> import statistics, tempfile
-    >>> from hhlif.protocols.sweeps import run_sweep
+    >>> from hhlif.protocols.experiments.sweeps import run_sweep
     >>> folder = tempfile.mkdtemp()
     >>> pts = [{"data": [1, 2, 3]}, {"data": [4, 6]}]
     >>> run_sweep(statistics.fmean, pts, scheduler="serial", cache=folder,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_output
+from hhlif.analysis.io import atomic_output
 
 __all__ = ["recording_figures", "figure_names", "save_figure", "unit_label"]
 
@@ -91,7 +91,7 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
         fig.tight_layout()
         written.append(save_figure(fig, folder / f"{PREFIX}traces.png", force))
     if recording.protocol in ("fi-curve", "sweep"):
-        from .cli import condition_table
+        from hhlif.protocols.cli.main import condition_table
 
         rows = condition_table(recording)
         param, amps, unit = _condition_axis(recording, rows)

@@ -23,10 +23,10 @@ import numpy as np
 from hhlif.models.errors import DivergenceError, IncompleteRunError, ParameterError, RunInterrupted
 from hhlif.models.units import display_unit, format_quantity
 
-from .backends import get_backend
-from .protocol import Protocol
-from .recording import PopulationData, Recording, Signal
-from .stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
+from hhlif.protocols.backends import get_backend
+from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
+from hhlif.protocols.stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
 
 __all__ = ["run", "build_simulation", "interruptible", "estimate_size", "check_size",
            "physical_memory", "format_bytes"]
@@ -179,7 +179,7 @@ def _structure_key(protocol: Protocol, backend_name: str, threads) -> str:
 
 def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None,
         progress: bool | None = None, generate_only: bool = False,
-        size_limit: bool = True) -> Recording | None:
+        size_limit: bool = True) -> "Recording | Build":
     """Run ``protocol`` and return its :class:`Recording`.
 
     Parameters
@@ -192,8 +192,9 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     progress : bool, optional
         Print progress (default: for runs above ~2·10⁸ neuron-steps).
     generate_only : bool
-        Standalone backends: generate the code without compiling or running it (returns
-        None); used to check CUDA code generation on machines without a GPU.
+        Standalone backends: generate the code without compiling or running it and return
+        the :class:`~hhlif.protocols.backends.Build` (its ``directory`` holds the code);
+        used to check CUDA code generation on machines without a GPU.
     size_limit : bool
         Refuse, before building, a run whose estimated memory or time exceeds this
         machine's limits (see :func:`check_size`); False runs it anyway.
@@ -262,7 +263,7 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
             session.build()
         run1 = time.perf_counter()
         if generate_only:
-            return None
+            return session
         result = _collect(protocol, populations, monitors, labels)
     wall1 = time.perf_counter()
     result.provenance.update(_provenance(protocol, be.name, threads, session,
@@ -553,7 +554,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
 def _provenance(protocol, backend, threads, session, *, build, run, wall, populations) -> dict:
     import brian2
 
-    from ._version import __version__
+    from hhlif.protocols._version import __version__
 
     return {
         "hhlif_version": __version__,
@@ -564,6 +565,7 @@ def _provenance(protocol, backend, threads, session, *, build, run, wall, popula
         "backend": backend,
         "threads": threads,
         "build_directory": str(session.directory) if session.directory else None,
+        "build": session.describe(),
         "protocol": protocol.describe(),
         "model": protocol.neuron_model.describe(),
         "n_units": {k: p.n_units for k, p in populations.items()},

@@ -35,9 +35,9 @@ _USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, Permi
                 KeyError)
 
 #: Extra sub-commands contributed by optional modules: (module, function that adds them).
-_EXTENSIONS = (("hhlif.protocols.study", "add_commands"),
-               ("hhlif.protocols.equivalence_cli", "add_commands"),
-               ("hhlif.protocols.cache_cli", "add_commands"))
+_EXTENSIONS = (("hhlif.protocols.experiments.study", "add_commands"),
+               ("hhlif.protocols.cli.equivalence", "add_commands"),
+               ("hhlif.protocols.cli.cache", "add_commands"))
 
 #: File types ``--out`` can write.
 OUTPUT_SUFFIXES = (".nix",)
@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _backend_help() -> str:
-    from .backends import available_backends
+    from hhlif.protocols.backends import available_backends
 
     names = ", ".join(available_backends())
     return f"one of {names} (default auto: cpp if a C++ compiler works, else runtime)"
@@ -92,7 +92,7 @@ def _add_verbosity(p: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ._version import __version__
+    from hhlif.protocols._version import __version__
 
     parser = _Parser(prog="hhlif", description=(
         "Hodgkin-Huxley and LIF models in Brian2: run protocols, export Neo/NIX, analyse."))
@@ -183,7 +183,7 @@ def main(argv=None) -> int:
 def _set_verbosity(args) -> None:
     import warnings
 
-    from . import running
+    from hhlif.protocols.simulation import running
 
     quiet = bool(getattr(args, "quiet", False))
     running.VERBOSE["messages"] = not quiet
@@ -215,8 +215,8 @@ def _wrote(args, path) -> None:
 def _cmd_list(args) -> int:
     from hhlif import models
 
-    from .backends import available_backends
-    from .builtin import available_protocols
+    from hhlif.protocols.backends import available_backends
+    from hhlif.protocols.experiments.library import available_protocols
 
     print("models:")
     for name, desc in models.describe_all().items():
@@ -231,7 +231,7 @@ def _cmd_list(args) -> int:
 
 
 def _parse_settings(settings) -> dict:
-    from .units import parse_assignment
+    from hhlif.models.parsing import parse_assignment
 
     values = {}
     for item in settings:
@@ -241,8 +241,8 @@ def _parse_settings(settings) -> dict:
 
 
 def _cmd_run(args) -> int:
-    from .builtin import get_protocol
-    from .scripts import load_protocol_script
+    from hhlif.protocols.experiments.library import get_protocol
+    from hhlif.protocols.experiments.scripts import load_protocol_script
 
     values = _parse_settings(args.settings)
     seed = 0 if args.seed is None else args.seed
@@ -268,10 +268,10 @@ def _cmd_run(args) -> int:
             protocol = protocol.replace(**changes)
     else:
         protocol = get_protocol(args.protocol).make(model=args.model, seed=seed, **values)
-    from .protocol import Protocol
+    from hhlif.protocols.protocol import Protocol
 
     if getattr(args, "dt", None):
-        from .units import parse_value
+        from hhlif.models.parsing import parse_value
 
         if not isinstance(protocol, Protocol):
             raise ParameterError(f"--dt={args.dt!r}: protocol {args.protocol!r} sets its own steps")
@@ -296,8 +296,8 @@ def _check_method(name: str) -> str:
 
 def run_protocol_from_args(protocol, argv=None, args=None) -> int:
     """Run a protocol (or a multi-model comparison object with ``run``) with CLI options."""
-    from .backends import get_backend
-    from .running import run
+    from hhlif.protocols.backends import get_backend
+    from hhlif.protocols.simulation.running import run
 
     if args is None:
         parser = _Parser(prog=Path(sys.argv[0]).name, description="run this protocol script")
@@ -310,7 +310,7 @@ def run_protocol_from_args(protocol, argv=None, args=None) -> int:
     backend = get_backend(args.backend)
     if args.backend == "auto":
         _note(args, f"backend auto: chose {backend.name!r}")
-    if args.threads is not None and backend.device == "runtime":
+    if args.threads is not None and not backend.uses_threads:
         _note(args, f"warning: --threads={args.threads} applies to the C++ backends (cpp,"
                     f" cpp-simd); ignored on {backend.name!r}")
     if hasattr(protocol, "execute"):  # comparison protocols (waveforms) do their own work
@@ -324,13 +324,13 @@ def run_protocol_from_args(protocol, argv=None, args=None) -> int:
     if args.out:
         _wrote(args, recording.save(args.out, force=args.force))
     if args.json:
-        from .files import atomic_output
+        from hhlif.analysis.io import atomic_output
 
         atomic_output(args.json, lambda tmp: Path(tmp).write_text(json.dumps(table, indent=2)),
                       force=args.force)
         _wrote(args, args.json)
     if args.figures:
-        from .figures import recording_figures
+        from hhlif.protocols.cli.figures import recording_figures
 
         for path in recording_figures(recording, args.figures, force=args.force):
             _wrote(args, path)
@@ -339,14 +339,14 @@ def run_protocol_from_args(protocol, argv=None, args=None) -> int:
 
 def check_run_outputs(protocol, args) -> None:
     """Check ``--out``, ``--json`` and ``--figures`` (folder and file names) before running."""
-    from .files import check_folder, check_outputs
+    from hhlif.analysis.io import check_folder, check_outputs
 
     if args.out and Path(args.out).suffix.lower() not in OUTPUT_SUFFIXES:
         raise ParameterError(f"--out={args.out!r}: hhlif writes NIX files; expected a path"
                              f" ending in {', '.join(OUTPUT_SUFFIXES)}")
     outputs = [args.out, args.json]
     if args.figures:
-        from .figures import figure_names
+        from hhlif.protocols.cli.figures import figure_names
 
         folder = Path(args.figures)
         if folder.exists() and not folder.is_dir():
@@ -413,7 +413,7 @@ def _quantity_arg(text: str, name: str):
     """'2*ms' → quantities.Quantity (for the analysis layer)."""
     import quantities as pq
 
-    from .units import parse_value
+    from hhlif.models.parsing import parse_value
 
     value = parse_value(text, name)
     from brian2 import Quantity, get_dimensions, second
@@ -448,7 +448,7 @@ def _cmd_mi(args) -> int:
     from hhlif.analysis.information import recordings as ir
 
     if args.figures:
-        from .files import check_outputs
+        from hhlif.analysis.io import check_outputs
 
         check_outputs([Path(args.figures) / "mi_extrapolation.png"], args.force,
                       inputs=[args.file])
@@ -460,7 +460,7 @@ def _cmd_mi(args) -> int:
     if args.figures and hasattr(result, "by_word_length"):
         from hhlif.analysis.information import plot_extrapolation
 
-        from .figures import save_figure
+        from hhlif.protocols.cli.figures import save_figure
 
         path = save_figure(plot_extrapolation(result), Path(args.figures) / "mi_extrapolation.png",
                            force=args.force)

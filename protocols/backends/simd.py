@@ -63,9 +63,7 @@ from __future__ import annotations
 import re
 import shutil
 
-from hhlif.models.errors import BackendUnavailableError
-
-from .backends import Backend, _compiler_works, register_backend
+from hhlif.protocols.backends.standalone import StandaloneBackend
 
 __all__ = ["CPPSIMDStandaloneDevice", "SIMDBackend", "patch_state_updater",
            "patch_thresholder", "SIMD_FLAGS", "THRESHOLD_FLAGS", "DEVICE_NAME"]
@@ -290,25 +288,19 @@ def _register_device():
 CPPSIMDStandaloneDevice = _device_class()
 
 
-class SIMDBackend(Backend):
+class SIMDBackend(StandaloneBackend):
     """The ``cpp-simd`` backend: :class:`CPPSIMDStandaloneDevice` in cached directories."""
 
-    def check(self) -> None:
-        """Raise :class:`BackendUnavailableError` without a GCC/Clang-compatible compiler."""
-        if not _compiler_works():
-            raise BackendUnavailableError(
-                f"backend {self.name!r}: no working C++ compiler found (install g++ or use"
-                f" --backend runtime)")
-        if shutil.which("make") is None:
-            raise BackendUnavailableError(f"backend {self.name!r}: 'make' was not found on PATH")
+    name = "cpp-simd"
+    description = ("Brian2 C++ standalone with SIMD state updates (omp simd, libmvec exp);"
+                   " double precision")
+    device_name = DEVICE_NAME
+
+    def unavailable_reason(self) -> str | None:
+        reason = super().unavailable_reason()
+        if reason is None and shutil.which("make") is None:
+            reason = "'make' was not found on PATH"
+        return reason
+
+    def _prepare_device(self) -> None:
         _register_device()
-
-    def session(self, key, threads=None, generate_only=False):
-        _register_device()
-        return super().session(key, threads=threads, generate_only=generate_only)
-
-
-_register_device()
-register_backend(SIMDBackend(
-    "cpp-simd", DEVICE_NAME,
-    "Brian2 C++ standalone with SIMD state updates (omp simd, libmvec exp); double precision"))

@@ -58,10 +58,10 @@ from hhlif.models.errors import ParameterError
 from hhlif.models.units import format_settings
 from hhlif.models.networks import FeedForwardChain, SeedChain
 
-from . import stimuli as S
-from .builtin import register_protocol
-from .protocol import Protocol
-from .recording import PopulationData, Recording, Signal
+from hhlif.protocols import stimuli as S
+from hhlif.protocols.experiments.library import register_protocol
+from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 
 __all__ = ["waveforms", "WaveformComparison", "WaveformResult", "SeedWaveformBank",
            "seed_figures_of_merit", "seed_reference", "seed_table", "waveform_table",
@@ -438,7 +438,7 @@ class WaveformComparison:
     def run(self, backend: str = "auto", threads: int | None = None) -> WaveformResult:
         """Run the reference and every candidate: a :class:`WaveformResult` (one Recording
         with a population per model, condition labels = waveform names, and the tables)."""
-        from .running import run
+        from hhlif.protocols.simulation.running import run
 
         populations, provenance, simulated, design = {}, {}, [], {}
         for model in (REFERENCE,) + tuple(self.candidates):
@@ -480,8 +480,8 @@ class WaveformComparison:
     def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
                 json_path=None) -> int:
         """Run, print the tables, write NIX (``out``), JSON and Fig. 3-style figures."""
-        from .cli import format_table
-        from .files import atomic_output, check_folder, check_outputs
+        from hhlif.protocols.cli.main import format_table
+        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
 
         check_outputs([out, json_path], force)
         if figures:
@@ -586,7 +586,7 @@ def waveform_figures(recording: Recording, candidates, folder, force=False) -> l
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .figures import save_figure
+    from hhlif.protocols.cli.figures import save_figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

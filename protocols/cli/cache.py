@@ -8,7 +8,7 @@
 What is looked at
 -----------------
 sweep cache entries (``$HHLIF_CACHE/sweeps`` or ``--cache``)
-    Every ``<key>.json`` is verified (:func:`hhlif.protocols.sweeps.verify_entry`: schema,
+    Every ``<key>.json`` is verified (:func:`hhlif.protocols.experiments.sweeps.verify_entry`: schema,
     key, checksum).  Entries that fail are listed by ``info`` and removed by ``clean`` (a
     sweep would recompute them anyway).  Entries whose key no longer matches the current
     code (``stale``: hhlif, the function's module or a library changed) are never read
@@ -124,7 +124,7 @@ def _lock_if_free(folder: Path):
     """Yields True (holding the folder's build lock) if no other process holds it, else False.
 
     Builds lock ``<folder>/.lock`` with ``flock`` for their whole duration
-    (:func:`hhlif.protocols.backends._locked_directory`); a folder without a ``.lock`` is
+    (:func:`hhlif.protocols.backends.standalone.locked_directory`); a folder without a ``.lock`` is
     not in use.
     """
     lock = folder / ".lock"
@@ -191,7 +191,7 @@ def _stale(payload: dict, path: Path) -> bool:
     """
     import sys
 
-    from .sweeps import point_key
+    from hhlif.protocols.experiments.sweeps import point_key
 
     module, _, qualname = str(payload.get("function", "")).partition(":")
     if not (module == "hhlif" or module.startswith("hhlif.") or module in sys.modules):
@@ -207,7 +207,7 @@ def _stale(payload: dict, path: Path) -> bool:
 
 def _build_roots(root: Path) -> list[Path]:
     """The folders that hold build folders: one per backend, also under ``worker-<pid>``."""
-    from .backends import available_backends
+    from hhlif.protocols.backends import available_backends
 
     names = [n for n in available_backends() if n != "auto"]
     roots = [root / n for n in names if (root / n).is_dir()]
@@ -235,8 +235,8 @@ def scan(cache=None, min_age: float = DEFAULT_MIN_AGE_S, stale: bool = True) -> 
     """
     from hhlif.analysis.io import TEMPORARY_MARK
 
-    from .backends import cache_dir
-    from .sweeps import CacheEntryError, default_sweep_cache, verify_entry
+    from hhlif.protocols.backends import cache_dir
+    from hhlif.protocols.experiments.sweeps import CacheEntryError, default_sweep_cache, verify_entry
 
     if not (isinstance(min_age, (int, float)) and min_age >= 0):
         from hhlif.models.errors import ParameterError

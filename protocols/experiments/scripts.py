@@ -5,7 +5,7 @@ A script defines ``protocol`` (a :class:`~hhlif.protocols.Protocol`) or a functi
 :func:`load_protocol_script`; the same script runs with plain ``python`` when it ends with::
 
     if __name__ == "__main__":
-        from hhlif.protocols import main_for_script
+        from hhlif.protocols.cli import main_for_script
         main_for_script(protocol)
 """
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from hhlif.models.errors import ProtocolScriptError
 
-from .protocol import Protocol
+from hhlif.protocols.protocol import Protocol
 
-__all__ = ["load_protocol_script", "main_for_script"]
+__all__ = ["load_protocol_script"]
 
 
 def load_protocol_script(path) -> Protocol:
@@ -75,11 +75,3 @@ def load_protocol_script(path) -> Protocol:
                                   f" {type(protocol).__name__}, expected an"
                                   f" hhlif.protocols.Protocol")
     return protocol
-
-
-def main_for_script(protocol: Protocol, argv=None) -> int:
-    """Run ``protocol`` from a script's ``__main__`` with the options of ``hhlif run``
-    (``--backend``, ``--out``, ``--figures``, ...)."""
-    from .cli import run_protocol_from_args
-
-    return run_protocol_from_args(protocol, argv)

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_output
-from .recording import PopulationData, Recording, Signal, _as_python
+from hhlif.analysis.io import atomic_output
+from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal, _as_python
 
 __all__ = ["to_neo", "from_neo", "write_nix", "read_nix", "PACK_THRESHOLD"]
 

@@ -8,14 +8,14 @@
 Sections of the report (each with its figures, JSON and NIX recordings under ``--out``):
 
 1. Fig. 3 — HH versus the LIF2HH circuit under the seed's five waveforms (the
-   ``waveforms`` protocol, when :mod:`hhlif.protocols.waveforms` exists).
+   ``waveforms`` protocol, when :mod:`hhlif.protocols.experiments.waveforms` exists).
 2. f–I curves of ``hh``, ``lif`` and ``s-lif2hh`` (those registered) — ``fi-curve``.
 3. Information under frozen noise of each model — ``frozen-noise`` + the direct method
    (:func:`hhlif.analysis.information_from_recording`).
 4. Neuron-count equivalence of LIF networks to an HH network, with bootstrap CIs, for the
    ``mi``, ``readout`` and ``stats`` metrics, on two tasks: independent neurons
    (``waveform-classes``) and a recurrent random E/I network (``ei-classes``)
-   (:mod:`hhlif.protocols.equivalence_runs`).
+   (:mod:`hhlif.protocols.experiments.equivalence`).
 5. Cost — wall time and neuron-steps per second per model, and the Fig. 5 trade-off:
    seconds for an HH network of N versus its equivalent LIF network of n.
 
@@ -99,7 +99,7 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     task (164 s in all; this estimate says 3.6 min); ``--quick`` 87 s (estimate 1.6 min).
     It errs on the long side.
     """
-    from .equivalence_runs import settings_for
+    from hhlif.protocols.experiments.equivalence import settings_for
 
     total = 0.0
     for model in FI_MODELS:
@@ -125,7 +125,7 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
 
 
 def _has_waveforms() -> bool:
-    from .builtin import available_protocols
+    from hhlif.protocols.experiments.library import available_protocols
 
     return "waveforms" in available_protocols()
 
@@ -177,8 +177,8 @@ def check_out(out, force: bool = False, option: str = "--out") -> Path:
     from hhlif.analysis.errors import OutputExistsError
     from hhlif.models.errors import ParameterError
 
-    from .equivalence_cli import checked_option
-    from .files import check_folder
+    from hhlif.protocols.cli.equivalence import checked_option
+    from hhlif.analysis.io import check_folder
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -197,9 +197,9 @@ def study_command(args) -> int:
     """Body of ``hhlif study``."""
     from hhlif.models.errors import RunInterrupted
 
-    from .backends import get_backend
-    from .equivalence_cli import parse_integer
-    from .sweeps import check_scheduler
+    from hhlif.protocols.backends import get_backend
+    from hhlif.protocols.cli.equivalence import parse_integer
+    from hhlif.protocols.experiments.sweeps import check_scheduler
 
     # every option before anything runs or is written
     get_backend(args.backend)           # "backend 'x': unknown backend; valid ..."
@@ -262,14 +262,14 @@ class _Report:
         return str(Path(path).relative_to(self.out))
 
     def json(self, name: str, payload) -> Path:
-        from .files import atomic_output
+        from hhlif.analysis.io import atomic_output
 
         path = self.path(name)
         return atomic_output(path, lambda tmp: Path(tmp).write_text(
             json.dumps(_jsonable(payload), indent=1)), force=self.force)
 
     def figure(self, fig, name: str) -> Path:
-        from .figures import save_figure
+        from hhlif.protocols.cli.figures import save_figure
 
         return save_figure(fig, self.path("figures", name), force=self.force)
 
@@ -318,10 +318,10 @@ def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
     rep.add("## 1. Fig. 3: HH versus the s-LIF2HH circuit under five waveforms", "")
     if not _has_waveforms():
         rep.add("Not available in this installation: the `waveforms` protocol"
-                " (hhlif.protocols.waveforms) is missing, so the Fig. 3 table and figure"
+                " (hhlif.protocols.experiments.waveforms) is missing, so the Fig. 3 table and figure"
                 " were not produced.", "")
         return "the waveforms protocol is not available"
-    from .builtin import get_protocol
+    from hhlif.protocols.experiments.library import get_protocol
 
     proto = get_protocol("waveforms").make()  # preset seed: the script's scenario
     json_path = rep.path("waveforms.json")
@@ -395,7 +395,7 @@ def _waveforms_sentence(rows: list[dict]) -> str:
     if not rows or "agrees" not in rows[0]:
         return ("The script's numbers are for its 80 ms run; this run's settings differ, so"
                 " they are not compared.")
-    from .waveforms import seed_reference
+    from hhlif.protocols.experiments.waveforms import seed_reference
 
     script = seed_reference()
     good = [r["waveform"] for r in rows if r["agrees"]]
@@ -450,8 +450,8 @@ def _available_models() -> tuple[list[str], list[str]]:
 def _section_fi(rep: _Report, config: StudyConfig, backend: str) -> None:
     from brian2 import ms, uA, cm
 
-    from .builtin import make_protocol, rheobase_text
-    from .running import run
+    from hhlif.protocols.experiments.library import make_protocol, rheobase_text
+    from hhlif.protocols.simulation.running import run
 
     rep.add("## 2. f–I curves", "")
     have, missing = _available_models()
@@ -526,8 +526,8 @@ def _section_mi(rep: _Report, config: StudyConfig, backend: str) -> None:
 
     from hhlif.analysis import information_from_recording
 
-    from .builtin import make_protocol
-    from .running import run
+    from hhlif.protocols.experiments.library import make_protocol
+    from hhlif.protocols.simulation.running import run
 
     rep.add("## 3. Information under frozen noise", "",
             "Repeated trials of one frozen Ornstein–Uhlenbeck current (the `frozen-noise`"
@@ -585,8 +585,8 @@ def _task_text(protocol: str, s: dict) -> str:
 
 
 def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
-    from .equivalence_cli import write_outputs
-    from .equivalence_runs import METRIC_LABELS, measure_equivalences, settings_for
+    from hhlif.protocols.cli.equivalence import write_outputs
+    from hhlif.protocols.experiments.equivalence import METRIC_LABELS, measure_equivalences, settings_for
 
     n_ref = config.equivalence_size
     s = settings_for(quick=config.quick)
@@ -733,7 +733,7 @@ def run_study(out, config: StudyConfig | None = None, force: bool = False,
         Backend of the single-network sections (an unknown name fails here, before any
         simulation).
     scheduler, workers
-        Where the equivalence sweeps run (:class:`hhlif.protocols.sweeps.SweepRunner`).
+        Where the equivalence sweeps run (:class:`hhlif.protocols.experiments.sweeps.SweepRunner`).
     recompute : bool
         Ignore the sweep cache (compute every equivalence simulation again).
 
@@ -743,8 +743,8 @@ def run_study(out, config: StudyConfig | None = None, force: bool = False,
     """
     from hhlif.analysis.io import TEMPORARY_MARK, umask_mode
 
-    from .backends import get_backend
-    from .sweeps import check_scheduler
+    from hhlif.protocols.backends import get_backend
+    from hhlif.protocols.experiments.sweeps import check_scheduler
 
     config = config or StudyConfig()
     out = check_out(out, force, option="out")
@@ -767,8 +767,8 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
     """Run the sections, writing everything (report.md, study.json) into ``folder``."""
     import brian2
 
-    from ._version import __version__
-    from .files import atomic_output
+    from hhlif.protocols._version import __version__
+    from hhlif.analysis.io import atomic_output
 
     rep = _Report(folder, False)
     rep.recompute = recompute

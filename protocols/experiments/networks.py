@@ -42,10 +42,10 @@ from hhlif.models.errors import ParameterError
 from hhlif.models.networks import SEED_XOR_NEURONS, RandomEI, SeedXor
 from hhlif.models.units import format_settings
 
-from . import stimuli as S
-from .builtin import register_protocol
-from .protocol import Protocol
-from .recording import Recording
+from hhlif.protocols import stimuli as S
+from hhlif.protocols.experiments.library import register_protocol
+from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.recordings.recording import Recording
 
 __all__ = ["network", "seed_xor", "SeedXorComparison", "SeedXorResult", "XOR_MODELS"]
 
@@ -187,7 +187,7 @@ class SeedXorComparison:
 
     def run(self, backend: str = "auto", threads: int | None = None) -> SeedXorResult:
         """Run every model; a :class:`SeedXorResult`."""
-        from .running import run
+        from hhlif.protocols.simulation.running import run
 
         populations, provenance, simulated = {}, {}, []
         case = np.repeat(np.arange(len(self.cases)), len(SEED_XOR_NEURONS))
@@ -213,8 +213,8 @@ class SeedXorComparison:
     def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
                 json_path=None) -> int:
         """Run, print the spike times side by side, write NIX, JSON and the figure."""
-        from .cli import format_table
-        from .files import atomic_output, check_folder, check_outputs
+        from hhlif.protocols.cli.main import format_table
+        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
 
         check_outputs([out, json_path], force)
         if figures:
@@ -272,7 +272,7 @@ def xor_figure(recording: Recording, models, folder, force=False) -> Path:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .figures import save_figure
+    from hhlif.protocols.cli.figures import save_figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@
 Prints the ratio n/N with its bootstrap confidence interval over seeds and, with
 ``--figures``, writes ``equivalence_<metric>.png`` (metric versus n, the reference level and
 the confidence bands).  Every simulation is a cached sweep point
-(:mod:`hhlif.protocols.sweeps`): a second run, or a run after an interruption, reuses them.
+(:mod:`hhlif.protocols.experiments.sweeps`): a second run, or a run after an interruption, reuses them.
 
 ``--force`` overwrites the outputs (``--json``, the figures); ``--recompute`` ignores the
 sweep cache and computes every simulation again.  Everything is checked before the first
@@ -34,7 +34,7 @@ __all__ = ["add_commands", "equivalence_command", "write_outputs", "parse_intege
 
 def add_commands(subparsers) -> None:
     """Add the ``equivalence`` sub-command to the ``hhlif`` parser."""
-    from .equivalence_runs import METRICS, PROTOCOLS
+    from hhlif.protocols.experiments.equivalence import METRICS, PROTOCOLS
 
     p = subparsers.add_parser(
         "equivalence", help="neuron-count equivalence: candidate size matching a reference network",
@@ -167,7 +167,7 @@ def check_command_outputs(json_path, figures, names, force: bool) -> None:
 
     from hhlif.models.errors import ParameterError
 
-    from .files import check_folder, check_outputs
+    from hhlif.analysis.io import check_folder, check_outputs
 
     figure_paths = []
     if figures is not None:
@@ -193,11 +193,11 @@ def equivalence_command(args) -> int:
     from hhlif import models
     from hhlif.models.errors import RunInterrupted, UnknownNameError
 
-    from .backends import get_backend
-    from .equivalence_runs import (METRIC_N_MIN, METRICS, PROTOCOL_N_MIN, PROTOCOLS,
+    from hhlif.protocols.backends import get_backend
+    from hhlif.protocols.experiments.equivalence import (METRIC_N_MIN, METRICS, PROTOCOL_N_MIN, PROTOCOLS,
                                    check_search_size, measure_equivalences, settings_for)
-    from .files import check_folder
-    from .sweeps import SweepError, check_scheduler, default_sweep_cache
+    from hhlif.analysis.io import check_folder
+    from hhlif.protocols.experiments.sweeps import SweepError, check_scheduler, default_sweep_cache
 
     # 1. every name and number (nothing touched yet)
     metrics = list(dict.fromkeys(args.metrics or ["mi"]))
@@ -283,9 +283,9 @@ def write_outputs(results: dict, json_path=None, figures=None, force: bool = Fal
     """Write the JSON of every result and one figure per metric; returns the paths."""
     from hhlif.analysis.equivalence import plot_equivalence
 
-    from .equivalence_runs import METRIC_LABELS
-    from .figures import save_figure
-    from .files import atomic_output
+    from hhlif.protocols.experiments.equivalence import METRIC_LABELS
+    from hhlif.protocols.cli.figures import save_figure
+    from hhlif.analysis.io import atomic_output
 
     written = []
     if json_path:

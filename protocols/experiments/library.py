@@ -27,8 +27,8 @@ from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.units import display_unit, format_quantity
 
-from . import stimuli as S
-from .protocol import Protocol
+from hhlif.protocols import stimuli as S
+from hhlif.protocols.protocol import Protocol
 
 __all__ = ["BuiltinProtocol", "register_protocol", "get_protocol", "available_protocols",
            "make_protocol", "FiCurve", "FI_RESPONSES", "rheobase_text"]
@@ -159,7 +159,7 @@ def make_protocol(name: str, model: str | None = None, seed: int = 0, **values):
     return get_protocol(name).make(model=model, seed=seed, **values)
 
 
-_PLUGINS = ("hhlif.protocols.waveforms", "hhlif.protocols.network_protocols")
+_PLUGINS = ("hhlif.protocols.experiments.waveforms", "hhlif.protocols.experiments.networks")
 
 
 def _load_plugins():
@@ -243,9 +243,9 @@ class FiCurve(Protocol):
         import json
         from pathlib import Path
 
-        from .cli import format_table
-        from .files import atomic_output, check_folder, check_outputs
-        from .running import run
+        from hhlif.protocols.cli.main import format_table
+        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
+        from hhlif.protocols.simulation.running import run
 
         figure = Path(figures) / "run_fi_curve.png" if figures else None
         check_outputs([out, json_path, figure], force)
@@ -300,7 +300,7 @@ def fi_figure(recording, rows, window, path, force=False):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .figures import save_figure
+    from hhlif.protocols.cli.figures import save_figure
 
     pop = recording.main
     amps = np.asarray([r["amplitude_uA_cm2"] for r in rows])
@@ -366,7 +366,7 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
     """One parameter over a list of ``values`` (e.g. ``--set parameter=amplitude
     --set values=2*uA/cm**2,4*uA/cm**2``; plain numbers take the parameter's default unit),
     each value a condition, all in one run; ``stimulus`` is ``step`` or ``constant``."""
-    from .units import parse_value
+    from hhlif.models.parsing import parse_value
 
     if stimulus == "step":
         stim = S.Step(amplitude=amplitude, start=min(20 * ms, duration / 4),

@@ -29,7 +29,7 @@ Examples
 --------
 >>> from brian2 import ms, uA, cm
 >>> from hhlif.protocols import Protocol, stimuli
->>> from hhlif.protocols.reuse import run_many
+>>> from hhlif.protocols.simulation.reuse import run_many
 >>> base = Protocol(model="lif", stimulus=stimuli.Constant(20*uA/cm**2), duration=50*ms)
 >>> recs = run_many(base, [{"stimulus": stimuli.Constant(a*uA/cm**2)} for a in (20, 30)],
 ...                 backend="cpp")                                     # doctest: +SKIP
@@ -46,17 +46,13 @@ import numpy as np
 from hhlif.models.errors import ParameterError
 from hhlif.models.units import uniform_value
 
-from .backends import BUILD_LOG, get_backend
-from .protocol import Protocol
-from .recording import Recording
-from .running import intrinsic_noise_values
-from .stimuli import stimulus_code
+from hhlif.protocols.backends import get_backend
+from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.recordings.recording import Recording
+from hhlif.protocols.simulation.running import intrinsic_noise_values
+from hhlif.protocols.stimuli import stimulus_code
 
 __all__ = ["ReusableBuild", "run_many"]
-
-#: Brian2 devices whose binaries accept ``run_args`` (C++ standalone and subclasses).
-_STANDALONE_CPP = ("cpp_standalone", "cpp_simd_standalone")
-
 
 class ReusableBuild:
     """A protocol compiled once; :meth:`run` reruns the binary with a variant's values.
@@ -94,10 +90,10 @@ class ReusableBuild:
                 f" protocols of independent neurons only; run networks with run()")
         self.protocol = protocol
         self.backend = get_backend(backend)
-        if self.backend.device not in _STANDALONE_CPP:
+        if not self.backend.accepts_run_args:
             raise ParameterError(
                 f"backend={self.backend.name!r}: reusing builds needs a C++ standalone backend"
-                f" (cpp or cpp-simd); {self.backend.name!r} runs on {self.backend.device!r}")
+                f" (cpp or cpp-simd), whose binaries accept new values")
         self.threads = threads
         self.compiles_ = 0
         self.runs_ = 0
@@ -114,9 +110,7 @@ class ReusableBuild:
     def open(self) -> "ReusableBuild":
         """Generate and compile the base protocol (no run yet)."""
         from brian2 import Network, SpikeMonitor, StateMonitor
-        from brian2.devices.device import device
-
-        from .running import (_record_indices, _say, _structure_key, build_simulation,
+        from hhlif.protocols.simulation.running import (_record_indices, _say, _structure_key, build_simulation,
                               interruptible)
 
         if self._context is not None:
@@ -150,10 +144,9 @@ class ReusableBuild:
                 objects += [m for m in (spikes, state) if m is not None]
             with interruptible(protocol):
                 Network(objects).run(protocol.duration, namespace={})
-                BUILD_LOG.append((self.backend.name, str(self._session.directory)))
                 t1 = time.perf_counter()
                 _say(f"compiling {self.backend.name} build in {self._session.directory}")
-                device.build(directory=str(self._session.directory), compile=True, run=False)
+                self._session.compile()
             self.compiles_ += 1
             self._compile_s = time.perf_counter() - t1
             self._setup_s = t1 - t0
@@ -192,9 +185,7 @@ class ReusableBuild:
         DivergenceError
             If the membrane potential became NaN or infinite.
         """
-        from brian2.devices.device import device
-
-        from .running import _collect, _provenance, interruptible
+        from hhlif.protocols.simulation.running import _collect, _provenance, interruptible
 
         if self._context is None:
             self.open()
@@ -202,11 +193,9 @@ class ReusableBuild:
         run_args = self._run_args(protocol)
         t0 = time.perf_counter()
         with interruptible(protocol):
-            device.run(directory=str(self._session.directory), with_output=False,
-                       run_args=run_args)
+            self._session.run_binary(run_args)
         t1 = time.perf_counter()
         self.runs_ += 1
-        self._session.timers = dict(getattr(device, "timers", None) or {})
         result = _collect(protocol, self._populations, self._monitors, self._labels)
         wall = time.perf_counter() - t0
         result.provenance.update(_provenance(protocol, self.backend.name, self.threads,
@@ -219,7 +208,7 @@ class ReusableBuild:
 
     # ------------------------------------------------------------------ helpers
     def _variant(self, variant) -> Protocol:
-        from .running import _structure_key
+        from hhlif.protocols.simulation.running import _structure_key
 
         base = self.protocol
         if variant is None:
