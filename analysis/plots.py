@@ -326,9 +326,9 @@ def overlay_spike_trains(reference: Any, candidate: Any,
         names = list(titles) if titles is not None else [f"pair {k}" for k in range(len(panels))]
         span = None
     else:
-        from .spike_timing import _pair_keys  # the pairing rule of compare()
+        from .spike_timing import pair_keys  # the pairing rule of compare()
         ref, cand = load_spikes(reference), load_spikes(candidate)
-        rkeys, ckeys = _pair_keys(ref, cand)
+        rkeys, ckeys = pair_keys(ref, cand)
         cindex = {k: j for j, k in enumerate(ckeys)}
         full = ref.keys()
         rb, cb = ref._bounds(), cand._bounds()
@@ -465,7 +465,7 @@ def figure_targets(directory: str | os.PathLike) -> list[pathlib.Path]:
     return [pathlib.Path(directory) / name for name in FIGURES]
 
 
-def _render_summary(data: SpikeData, directory: str | os.PathLike):
+def render_summary(data: SpikeData, directory: str | os.PathLike):
     """Figures of :data:`FIGURES` with something to show, and the reasons of the others."""
     directory = pathlib.Path(directory)
     figures, skipped = {}, {}
@@ -478,7 +478,8 @@ def _render_summary(data: SpikeData, directory: str | os.PathLike):
     return figures, skipped
 
 
-def _png_writer(fig: Figure, dpi: int = 120) -> Callable[[str], None]:
+def png_writer(fig: Figure, dpi: int = 120) -> Callable[[str], None]:
+    """A writer for :func:`write_outputs`: saves ``fig`` as PNG to the temporary path."""
     return lambda tmp: fig.savefig(tmp, format="png", dpi=dpi)
 
 
@@ -502,13 +503,13 @@ def summary_figures(source: Any, directory: str | os.PathLike, force: bool = Fal
     PermissionError, NotADirectoryError
         ``directory`` cannot be created or written.
     """
-    check_outputs(figure_targets(directory), force, inputs=_path_inputs(source))
+    check_outputs(figure_targets(directory), force, inputs=path_inputs(source))
     data = load_spikes(source)
-    figures, skipped = _render_summary(data, directory)
-    paths = write_outputs([(p, _png_writer(fig)) for p, fig in figures.values()], force)
+    figures, skipped = render_summary(data, directory)
+    paths = write_outputs([(p, png_writer(fig)) for p, fig in figures.values()], force)
     return SummaryFigures(dict(zip(figures, paths)), skipped)
 
 
-def _path_inputs(*sources: Any) -> list[pathlib.Path]:
+def path_inputs(*sources: Any) -> list[pathlib.Path]:
     """The sources that are files (an output must never be one of them)."""
     return [pathlib.Path(s) for s in sources if isinstance(s, (str, os.PathLike))]

@@ -30,7 +30,7 @@ import quantities as pq
 
 from .errors import AnalysisInputError
 from .io import atomic_output, check_outputs
-from .plots import (_png_writer, _path_inputs, _render_summary, figure_targets,
+from .plots import (png_writer, path_inputs, render_summary, figure_targets,
                     overlay_spike_trains, write_outputs)
 from .spike_data import load_spikes
 from .spike_statistics import SpikeSummary, summarize
@@ -141,16 +141,16 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
     _check_positive_int(max_pair_neurons, "max_pair_neurons")
     check_time(bin_size, "bin_size")
     targets = [json_path] + (figure_targets(figures_dir) if figures_dir is not None else [])
-    check_outputs(targets, force, inputs=_path_inputs(source))
+    check_outputs(targets, force, inputs=path_inputs(source))
     data = load_spikes(source)
     summary = summarize(data, bin_size=bin_size, max_pair_neurons=max_pair_neurons, seed=seed)
     rows = summary.rows()
     if "span_note" in data.annotations:
         rows.append(("note", data.annotations["span_note"]))
-    figures, skipped = ({}, {}) if figures_dir is None else _render_summary(data, figures_dir)
+    figures, skipped = ({}, {}) if figures_dir is None else render_summary(data, figures_dir)
     rows += [("figure not drawn", f"{name}: {why}") for name, why in skipped.items()]
     text = format_table(f"Spike summary: {_source_name(source)}", rows)
-    writers = [(path, _png_writer(fig)) for path, fig in figures.values()]
+    writers = [(path, png_writer(fig)) for path, fig in figures.values()]
     if json_path is not None:
         report = {"hhlif_report": REPORT_FORMAT, "kind": "analyze",
                   "source": _source_name(source), "summary": summary.to_dict(),
@@ -213,7 +213,7 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
     if len(labels) != 2:
         raise AnalysisInputError(f"labels={labels!r}: expected two names")
     check_time(delta, "delta")
-    check_outputs([json_path, figure_path], force, inputs=_path_inputs(reference, candidate))
+    check_outputs([json_path, figure_path], force, inputs=path_inputs(reference, candidate))
     ref, cand = load_spikes(reference), load_spikes(candidate)
     comparison = compare(ref, cand, delta)
     title = (f"Spike timing: {labels[1]} ({_source_name(candidate)}) vs "
@@ -221,7 +221,7 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
     text = format_table(title, comparison.rows())
     writers = []
     if figure_path is not None:
-        writers.append((figure_path, _png_writer(overlay_spike_trains(ref, cand, labels=labels))))
+        writers.append((figure_path, png_writer(overlay_spike_trains(ref, cand, labels=labels))))
     if json_path is not None:
         report = {"hhlif_report": REPORT_FORMAT, "kind": "compare",
                   "reference": _source_name(reference), "candidate": _source_name(candidate),

@@ -49,6 +49,7 @@ import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError, UnsafeFileError
+from .neo_format import FORMAT_ANNOTATION, FORMAT_VERSION, packed_fields, unpack_spiketrains
 from .utils import as_time, time_array
 
 __all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "FOREIGN_POPULATION",
@@ -57,7 +58,6 @@ __all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "F
 #: Population name given to neurons of files not written by hhlif.
 FOREIGN_POPULATION = "neurons"
 
-_HHLIF_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -322,74 +322,6 @@ class SpikeData:
                 f"populations={self.populations})")
 
 
-# ---------------------------------------------------------------------------- packed trains
-def _packed_fields(train: neo.SpikeTrain) -> tuple[int, int, np.ndarray]:
-    ann = train.annotations
-    try:
-        start, stop = int(ann["neuron_start"]), int(ann["neuron_stop"])
-    except KeyError as err:
-        raise AnalysisInputError(f"packed SpikeTrain {train.name!r} lacks annotation {err}: "
-                                 "expected neuron_start and neuron_stop") from err
-    try:
-        neuron = np.asarray(train.array_annotations["neuron"]).astype(np.int64)
-    except KeyError as err:
-        raise AnalysisInputError(f"packed SpikeTrain {train.name!r} lacks "
-                                 "array_annotations['neuron']: expected one neuron id per "
-                                 "spike") from err
-    if neuron.shape != (len(train),):
-        raise AnalysisInputError(f"packed SpikeTrain {train.name!r}: array_annotations['neuron'] "
-                                 f"has shape {neuron.shape}, expected ({len(train)},)")
-    if neuron.size and (neuron.min() < start or neuron.max() >= stop):
-        raise AnalysisInputError(f"packed SpikeTrain {train.name!r}: neuron ids span "
-                                 f"{neuron.min()}..{neuron.max()}, expected within "
-                                 f"range(neuron_start={start}, neuron_stop={stop})")
-    return start, stop, neuron
-
-
-def unpack_spiketrains(train: neo.SpikeTrain) -> list[neo.SpikeTrain]:
-    """Split one packed SpikeTrain into one SpikeTrain per neuron.
-
-    Parameters
-    ----------
-    train : neo.SpikeTrain
-        A train with annotations ``neuron_start``, ``neuron_stop`` and
-        ``array_annotations['neuron']`` (one id per spike), as written by
-        hhlif's Neo export for large populations.
-
-    Returns
-    -------
-    list of neo.SpikeTrain
-        ``neuron_stop - neuron_start`` trains (silent neurons give empty
-        trains), in neuron order, with the span and units of ``train`` and the
-        annotations of ``train`` except the packing ones, plus ``neuron``.
-
-    Raises
-    ------
-    AnalysisInputError
-        If the packing annotations are missing or inconsistent.
-
-    Examples
-    --------
-    >>> import neo, quantities as pq
-    >>> packed = neo.SpikeTrain([1, 2, 3] * pq.ms, t_stop=10 * pq.ms, packed=True,
-    ...                         neuron_start=0, neuron_stop=3,
-    ...                         array_annotations={"neuron": [2, 0, 2]})
-    >>> [len(t) for t in unpack_spiketrains(packed)]
-    [1, 0, 2]
-    """
-    start, stop, neuron = _packed_fields(train)
-    order = np.lexsort((train.magnitude, neuron))
-    neuron_sorted = neuron[order]
-    times = train.magnitude[order]
-    bounds = np.searchsorted(neuron_sorted, np.arange(start, stop + 1))
-    ann = {k: v for k, v in train.annotations.items()
-           if k not in ("packed", "neuron_start", "neuron_stop")}
-    return [neo.SpikeTrain(times[bounds[j]:bounds[j + 1]], units=train.units,
-                           t_start=train.t_start, t_stop=train.t_stop,
-                           **{**ann, "neuron": start + j})
-            for j in range(stop - start)]
-
-
 # ---------------------------------------------------------------------------- loading
 @dataclass
 class _Chunk:
@@ -414,7 +346,7 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_
         t1 = float(train.t_stop.rescale(pq.s).magnitude)
         tann = train.annotations
         if hhlif and tann.get("packed", False):
-            start, stop, neuron = _packed_fields(train)
+            start, stop, neuron = packed_fields(train)
             chunks.append(_Chunk(int(tann.get("trial", trial)),
                                  int(tann.get("condition", condition)),
                                  str(tann.get("population", FOREIGN_POPULATION)),
@@ -453,11 +385,11 @@ def _check_complete(simulated_ms: Any, t_start: float, t_stop: float, origin: st
 
 def _from_block(block: neo.Block, origin: str,
                 extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
-    fmt = block.annotations.get("hhlif_format")
+    fmt = block.annotations.get(FORMAT_ANNOTATION)
     hhlif = fmt is not None
-    if hhlif and int(fmt) != _HHLIF_FORMAT:
+    if hhlif and int(fmt) != FORMAT_VERSION:
         raise AnalysisInputError(f"{origin}: hhlif_format={fmt!r} is not supported; expected "
-                                 f"{_HHLIF_FORMAT}")
+                                 f"{FORMAT_VERSION}")
     segments = list(block.segments) + list(extra_segments)
     chunks: list[_Chunk] = []
     labels: dict[int, str] = {}

@@ -507,7 +507,14 @@ class TimingComparison:
                  und.get("spike_time_error_mean") or f"{self.spike_time_error_mean:.4g}")]
 
 
-def _pair_keys(ref: SpikeData, cand: SpikeData) -> tuple[list, list]:
+def pair_keys(ref: SpikeData, cand: SpikeData) -> tuple[list, list]:
+    """The rule by which :func:`compare` pairs reference and candidate trains.
+
+    Returns the keys ``(population, trial, condition, neuron)`` of both, in pairing order;
+    the population is dropped from the key when each side holds exactly one (``hh``
+    against ``slif2hh``).  Raises :class:`AnalysisInputError` for other population
+    mismatches.
+    """
     ref_pops, cand_pops = set(ref.populations), set(cand.populations)
     use_pop = True
     if ref_pops != cand_pops:
@@ -562,7 +569,7 @@ def compare(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms) -> T
     d = as_time(delta, "delta", pq.ms, bare_unit=None)
     if not d > 0:
         raise AnalysisInputError(f"delta={delta}: expected a positive window")
-    rkeys, ckeys = _pair_keys(ref, cand)
+    rkeys, ckeys = pair_keys(ref, cand)
     cindex = {k: i for i, k in enumerate(ckeys)}
     pairs = [(i, cindex[k]) for i, k in enumerate(rkeys) if k in cindex]
     if not pairs:

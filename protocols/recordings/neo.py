@@ -1,26 +1,11 @@
-"""Recording ⇄ ``neo.Block`` ⇄ NIX file.
+"""Recording ⇄ ``neo.Block`` ⇄ NIX file, in the hhlif Neo format.
 
-Layout (readable by plain ``neo``, no hhlif needed):
-
-* Block annotations: ``hhlif_format`` (1), ``protocol``, ``model``, ``provenance_json`` (all
-  provenance as one JSON string: NIX corrupts nested dicts and fails on None),
-  ``design_json`` (how the recording was made: frozen / time-varying stimulus, trials,
-  condition values with units; see :meth:`hhlif.protocols.Protocol.design`) and
-  ``simulated_ms`` (the simulated time the run reached; readers refuse a shorter one).
-* One Segment per (trial, condition), annotated ``trial``, ``condition``,
-  ``condition_label``.
-* Per population and segment, spike trains either **per neuron** (annotations ``neuron``,
-  ``population``, ``model``, ``trial``, ``condition``) or **packed** — one SpikeTrain holding
-  all spikes of the segment's neurons, annotated ``packed=True``, ``neuron_start``,
-  ``neuron_stop`` (the segment holds neurons ``range(neuron_start, neuron_stop)``, silent
-  ones included) and with ``array_annotations['neuron']`` per spike.  Packed is the default
-  for more than 64 neurons per segment: 10,000 separate trains take minutes to write, one
-  packed train a fraction of a second.  :func:`hhlif.analysis.unpack_spiketrains` turns a
-  packed train back into one train per neuron.
-* AnalogSignals (one per recorded variable and segment) with ``array_annotations['neuron']``.
-
-Times are stored in ms, potentials in mV, currents in µA/cm² — the Recording's own numbers,
-so the round trip is exact.
+The format (Block, Segment and SpikeTrain annotations, packed trains) is defined once, in
+:mod:`hhlif.analysis.neo_format`, which this writer, the analysis readers and the test
+fixtures all use.  Packed trains are the default for more than :data:`PACK_THRESHOLD`
+neurons per segment: 10,000 separate trains take minutes to write, one packed train a
+fraction of a second.  The Recording's own numbers are stored (ms, mV, µA/cm²), so the
+round trip is exact.
 """
 
 from __future__ import annotations
@@ -30,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from hhlif.analysis import neo_format as fmt
 from hhlif.analysis.io import atomic_output
-from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal, _as_python
+from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 
 __all__ = ["to_neo", "from_neo", "write_nix", "read_nix", "PACK_THRESHOLD"]
 
@@ -51,9 +37,8 @@ def to_neo(recording: Recording, packed: bool | None = None):
     import neo
     import quantities as pq
 
-    block = neo.Block(name=f"hhlif {recording.protocol}",
-                      hhlif_format=1, protocol=recording.protocol, model=recording.model,
-                      provenance_json=json.dumps(recording.provenance, sort_keys=True))
+    block = neo.Block(name=f"hhlif {recording.protocol}", **fmt.block_annotations(
+        recording.protocol, recording.model, json.dumps(recording.provenance, sort_keys=True)))
     if recording.design:
         # how the recording was made (hhlif.protocols.Protocol.design): analysis dispatches
         # on this, never on the protocol's name
@@ -66,9 +51,9 @@ def to_neo(recording: Recording, packed: bool | None = None):
     pairs = sorted({(int(c), int(t)) for pop in recording.populations.values()
                     for t, c in zip(pop.trial, pop.condition)})
     for condition, trial in pairs:
-        seg = neo.Segment(name=f"trial {trial} condition {condition}", trial=trial,
-                          condition=condition,
-                          condition_label=recording.condition_labels.get(condition, ""))
+        seg = neo.Segment(name=f"trial {trial} condition {condition}",
+                          **fmt.segment_annotations(
+                              trial, condition, recording.condition_labels.get(condition, "")))
         block.segments.append(seg)
         for name, pop in recording.populations.items():
             members = np.flatnonzero((pop.trial == trial) & (pop.condition == condition))
@@ -82,20 +67,16 @@ def to_neo(recording: Recording, packed: bool | None = None):
                 if not np.array_equal(members, np.arange(members[0], members[-1] + 1)):
                     raise ValueError(f"population {name!r}: neurons of trial {trial} condition"
                                      f" {condition} are not contiguous; cannot pack")
-                st = neo.SpikeTrain(times, units="ms", t_start=t_start, t_stop=t_stop,
-                                    name=f"{name} neurons {members[0]}-{members[-1]}",
-                                    packed=True, neuron_start=int(members[0]),
-                                    neuron_stop=int(members[-1]) + 1, **common)
-                st.array_annotations = {"neuron": idx.astype(np.int64)}
-                seg.spiketrains.append(st)
+                seg.spiketrains.append(fmt.packed_train(
+                    times, idx, members[0], members[-1] + 1, t_start, t_stop,
+                    name=f"{name} neurons {members[0]}-{members[-1]}", **common))
             else:
                 order = np.argsort(idx, kind="stable")
                 idx, times = idx[order], times[order]
                 bounds = np.searchsorted(idx, members), np.searchsorted(idx, members, side="right")
                 for neuron, lo, hi in zip(members, *bounds):
-                    seg.spiketrains.append(neo.SpikeTrain(
-                        times[lo:hi], units="ms", t_start=t_start, t_stop=t_stop,
-                        name=f"{name} neuron {neuron}", neuron=int(neuron), packed=False,
+                    seg.spiketrains.append(fmt.neuron_train(
+                        times[lo:hi], neuron, t_start, t_stop, name=f"{name} neuron {neuron}",
                         **common))
             for sig in pop.signals.values():
                 channels = np.flatnonzero(np.isin(sig.neurons, members))
@@ -122,7 +103,7 @@ def from_neo(block) -> Recording:
         If the block was not written by hhlif (no ``hhlif_format`` annotation).
     """
     ann = block.annotations
-    if "hhlif_format" not in ann:
+    if fmt.FORMAT_ANNOTATION not in ann:
         raise ValueError("this Neo block was not written by hhlif (no 'hhlif_format'"
                          " annotation); analyse it with hhlif.analysis instead")
     provenance = json.loads(ann.get("provenance_json", "{}"))
@@ -133,8 +114,8 @@ def from_neo(block) -> Recording:
     condition_labels = {}
     t_start = t_stop = None
     for seg in block.segments:
-        trial = int(_as_python(seg.annotations["trial"]))
-        condition = int(_as_python(seg.annotations["condition"]))
+        trial = int(seg.annotations["trial"])
+        condition = int(seg.annotations["condition"])
         condition_labels[condition] = str(seg.annotations.get("condition_label", ""))
         for st in seg.spiketrains:
             a = st.annotations
@@ -143,9 +124,9 @@ def from_neo(block) -> Recording:
             t_start = float(st.t_start.rescale("ms").magnitude)
             t_stop = float(st.t_stop.rescale("ms").magnitude)
             times = np.asarray(st.rescale("ms").magnitude, dtype=float)
-            if bool(_as_python(a.get("packed", False))):
-                neurons = np.arange(int(a["neuron_start"]), int(a["neuron_stop"]))
-                idx = np.asarray(st.array_annotations["neuron"], dtype=np.int64)
+            if bool(a.get("packed", False)):
+                start, stop, idx = fmt.packed_fields(st)
+                neurons = np.arange(start, stop)
             else:
                 neurons = np.array([int(a["neuron"])])
                 idx = np.full(len(times), neurons[0], dtype=np.int64)
@@ -188,7 +169,7 @@ def from_neo(block) -> Recording:
                      condition_labels=dict(sorted(condition_labels.items())),
                      protocol=str(ann.get("protocol")), model=str(ann.get("model")),
                      provenance=provenance,
-                     simulated_ms=(float(_as_python(ann["simulated_ms"]))
+                     simulated_ms=(float(ann["simulated_ms"])
                                    if "simulated_ms" in ann else None),
                      design=json.loads(ann["design_json"]) if "design_json" in ann else {})
 

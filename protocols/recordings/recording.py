@@ -227,10 +227,3 @@ def _diff(a: Recording, b: Recording) -> str | None:
             if not (np.array_equal(sa.values, sb.values) and np.array_equal(sa.neurons, sb.neurons)):
                 return f"{name}.signals.{key}.values"
     return None
-
-
-def _as_python(value: Any):
-    """Numpy scalars → Python scalars (annotations read back from NIX)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    return value

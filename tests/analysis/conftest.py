@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import quantities as pq
 from elephant.spike_train_generation import StationaryGammaProcess, StationaryPoissonProcess
+from hhlif.analysis import neo_format
 
 
 def poisson_trains(n, rate, t_stop, seed):
@@ -30,28 +31,24 @@ def hhlif_block(trains_per_segment, packed, population="exc", model="hh",
     trains_per_segment: list (one per segment) of lists of SpikeTrains (one per neuron);
     segment s is trial s // n_conditions, condition s % n_conditions.
     """
-    block = neo.Block(hhlif_format=1, protocol="test-protocol", model=model,
-                      provenance_json='{"seed": 1}')
+    block = neo.Block(**neo_format.block_annotations("test-protocol", model, '{"seed": 1}'))
     for s, trains in enumerate(trains_per_segment):
         trial, cond = s // n_conditions, s % n_conditions
         label = (labels or {}).get(cond, f"c{cond}")
-        seg = neo.Segment(trial=trial, condition=cond, condition_label=label)
+        seg = neo.Segment(**neo_format.segment_annotations(trial, cond, label))
         block.segments.append(seg)
         if packed:
             times = np.concatenate([_ms(t) for t in trains])
             ids = np.concatenate([np.full(len(t), i) for i, t in enumerate(trains)]).astype(int)
             order = np.argsort(times, kind="stable")
-            st = neo.SpikeTrain(times[order] * pq.ms, t_start=trains[0].t_start,
-                                t_stop=trains[0].t_stop, packed=True, population=population,
-                                model=model, neuron_start=0, neuron_stop=len(trains),
-                                trial=trial, condition=cond,
-                                array_annotations={"neuron": ids[order]})
-            seg.spiketrains.append(st)
+            seg.spiketrains.append(neo_format.packed_train(
+                times[order], ids[order], 0, len(trains), trains[0].t_start, trains[0].t_stop,
+                population=population, model=model, trial=trial, condition=cond))
         else:
             for i, t in enumerate(trains):
-                seg.spiketrains.append(neo.SpikeTrain(
-                    _ms(t) * pq.ms, t_start=t.t_start, t_stop=t.t_stop, neuron=i,
-                    population=population, model=model, trial=trial, condition=cond))
+                seg.spiketrains.append(neo_format.neuron_train(
+                    _ms(t), i, t.t_start, t.t_stop, population=population, model=model,
+                    trial=trial, condition=cond))
     return block
 
 
