@@ -32,6 +32,11 @@ equivalence
     bisection, CI over seeds), crossing_size, plot_equivalence.
 readout
     LinearReadout (ridge / logistic) and readout_accuracy (stratified cross-validation).
+task_metrics
+    The metrics of a discrimination task on binned population counts (population_counts,
+    response_metrics: mi, readout, reliability; stats_distance, reference_stats_distances;
+    spike_statistics and the METRICS tables there: the module's ``spike_statistics``
+    function is not re-exported here, the name is the submodule's).
 """
 from .spike_data import SpikeData, load_spikes, read_neo_file, unpack_spiketrains
 from .spike_statistics import (
@@ -51,6 +56,8 @@ from .design import Design, recorded_design
 from .equivalence import (
     EquivalenceResult, EvaluatedPoint, crossing_size, find_equivalent_size, plot_equivalence)
 from .readout import LinearReadout, ReadoutResult, readout_accuracy, response_features
+from .task_metrics import (
+    population_counts, reference_stats_distances, response_metrics, stats_distance)
 
 __all__ = [
     # spike_data
@@ -79,4 +86,6 @@ __all__ = [
     "plot_equivalence",
     # readout
     "LinearReadout", "ReadoutResult", "readout_accuracy", "response_features",
+    # task_metrics
+    "population_counts", "reference_stats_distances", "response_metrics", "stats_distance",
 ]

@@ -1,8 +1,8 @@
-"""Network descriptions, buildable from any neuron model in the registry.
+"""Network descriptions: topology, weights and couplings as data, for any neuron model.
 
 Contents
 --------
-Network              base class: connectivity as data, ``build`` makes the Brian2 objects
+Network              base class: connectivity, gains, bias, drive and coupling as data
 FeedForwardChain     the seed's 2-neuron chain (n neurons, i → i+1), stimulus into neuron 0
 FullyConnected       all-to-all, a fixed input current into the first ``n_inputs`` neurons
 XorCircuit           an XOR network: inputs A, B; H1 = A ∧ ¬B, H2 = B ∧ ¬A; O = H1 ∨ H2
@@ -11,16 +11,42 @@ SeedChain            the seed script's Fig. 3 chain: same-step level coupling, o
 SeedXor              the seed script's XOR scenario: two inputs, one output with a level
                      current (+w while input 1 is above −40 mV, −w while input 2 is)
 RandomEI             sparse random excitatory/inhibitory network with Poisson drive
+PrivateNoiseNetwork  the equivalence tasks' network: ``size`` neurons per copy, private
+                     balanced Poisson noise, optional sparse random coupling within a copy
+PulseCoupling, LevelCoupling, ChainCoupling, RandomCoupling
+                     how a network's neurons act on each other (the ``coupling`` of a
+                     description; see below)
 to_lif2hh            an HH network → the same network of tv-LIF2HH or s-LIF2HH circuits
 scale                the same connection statistics with k times the neurons (plain LIF)
 resize               the same connection statistics with any number of neurons
 
-A network is *data* (sizes, weights, seeds) with units; the neuron model is chosen when it is
-built, so one description builds an HH network of N and a LIF network of k·N.  Every synapse
-is a current synapse per unit membrane area: a presynaptic spike adds ``w`` (amp/metre², µA/cm²
-scale; negative = inhibitory) to the postsynaptic ``I_syn``, which decays with ``tau_syn`` and
-is part of ``I_input`` — the same for every model, so circuits receive their synapses where
-their model says (``Population.inputs``) and send them from ``Population.output``.
+A network is *data* (sizes, weights, seeds) with units; nothing here creates Brian2
+objects.  The neuron model is chosen when the description is assembled
+(:func:`hhlif.protocols.simulation.assembly.assemble`), so one description builds an HH
+network of N and a LIF network of k·N.  Every synapse is a current synapse per unit
+membrane area: a presynaptic spike adds ``w`` (amp/metre², µA/cm² scale; negative =
+inhibitory) to the postsynaptic ``I_syn``, which decays with ``tau_syn`` and is part of
+``I_input`` — the same for every model, so circuits receive their synapses where their
+model says (``Population.inputs``) and send them from ``Population.output``.
+
+What a description gives the assembly
+-------------------------------------
+``n_neurons``, ``connections()`` (pre, post, weight of one copy), ``input_gain()`` (factor on
+the protocol's stimulus per neuron, or None: no gain term), ``bias()`` (constant current per
+neuron, or None: no bias term), ``drives()`` (Poisson sources into ``I_syn`` of every
+neuron), ``tau_syn``, ``neuron_parameters`` (per network neuron), ``model`` (a model the
+network names itself, or None) and ``coupling``: a small frozen description whose ``kind``
+the assembly dispatches on —
+
+* :class:`PulseCoupling` (``"pulse"``): a presynaptic spike adds ``w`` to ``I_syn`` after
+  ``delay``; weights from ``connections()``;
+* :class:`LevelCoupling` (``"level"``): a current ``Σ w·[V_pre > level]`` through a summed
+  variable, from the state at the start of the step (the seed's XOR);
+* :class:`ChainCoupling` (``"chain"``): one population per chain position, each reading the
+  previous one's new state through linked variables (the seed's Fig. 3 chain);
+* :class:`RandomCoupling` (``"random"``): a fixed weight between neurons of the same copy,
+  each ordered pair with probability ``p``, drawn by Brian2's generator;
+* ``None``: no coupling.
 
 Layout: ``copies`` copies of the network are built as blocks of one population (model neuron
 ``c·n + k`` is neuron ``k`` of copy ``c``), which is how a :class:`~hhlif.protocols.Protocol`
@@ -36,6 +62,8 @@ Examples
 200
 >>> scale(net, 4).counts()["neurons"]
 200
+>>> net.coupling.kind
+'pulse'
 """
 
 from __future__ import annotations
@@ -49,18 +77,95 @@ import numpy as np
 from brian2 import Hz, Quantity, ms, mV, uA, cm
 
 from . import lif2hh as _circuits  # noqa: F401  (registers the circuits to_lif2hh names)
-from .errors import ParameterError, UnknownNameError
+from .errors import ParameterError
 from .neuron_model import NeuronModel, check_quantity
-from .units import format_quantity
+from .units import format_quantity, in_units
 
 __all__ = ["Network", "FeedForwardChain", "FullyConnected", "XorCircuit", "SeedChain",
-           "SeedXor", "RandomEI", "to_lif2hh", "scale", "resize"]
+           "SeedXor", "RandomEI", "PrivateNoiseNetwork", "PulseCoupling", "LevelCoupling",
+           "ChainCoupling", "RandomCoupling", "to_lif2hh", "scale", "resize"]
 
 CURRENT = uA / cm**2
 
 
 def _q(value):
     return field(default_factory=lambda: value)
+
+
+# ====================================================================== couplings
+@dataclass(frozen=True)
+class PulseCoupling:
+    """Spike-triggered current synapses: a presynaptic spike adds ``w`` (from the network's
+    ``connections()``) to the target's ``I_syn`` after ``delay``.
+
+    Parameters
+    ----------
+    delay : Quantity
+        Synaptic delay (>= 0).
+    """
+
+    delay: Any = _q(0 * ms)
+    kind: ClassVar[str] = "pulse"
+
+
+@dataclass(frozen=True)
+class LevelCoupling:
+    """A level current: the target's ``I_level`` is ``Σ w·[V_pre > level]`` during every step,
+    ``[V_pre > level]`` taken from the state at the start of the step (weights from the
+    network's ``connections()``).
+
+    Parameters
+    ----------
+    level : Quantity
+        Membrane potential of the level test.
+    """
+
+    level: Any = _q(-40 * mV)
+    kind: ClassVar[str] = "level"
+
+
+@dataclass(frozen=True)
+class ChainCoupling:
+    """Same-step level coupling along a chain, one population per chain position, each
+    updated after the previous one and reading its new state (see :class:`SeedChain`).
+
+    Parameters
+    ----------
+    weight : Quantity
+        Current per unit time while the previous neuron is above ``level`` (the current
+        of one step is ``weight·dt``).
+    level : Quantity
+        Level test.
+    unit4_current : Quantity
+        s-LIF2HH circuits: what unit 4 of circuit k above ``level`` adds to units 1–3 of
+        circuit k+1.
+    """
+
+    weight: Any
+    level: Any
+    unit4_current: Any
+    kind: ClassVar[str] = "chain"
+    #: The seed's chain is deterministic: intrinsic noise is refused.
+    accepts_intrinsic_noise: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class RandomCoupling:
+    """Current synapses between the neurons of the same copy, each ordered pair ``i != j``
+    connected with probability ``p`` (drawn by Brian2's generator when built, seeded by the
+    protocol), each spike adding ``weight`` to the target's ``I_syn``.
+
+    Parameters
+    ----------
+    weight : Quantity
+        Weight of every synapse (amp/metre²).
+    p : float
+        Connection probability in (0, 1].
+    """
+
+    weight: Any
+    p: float
+    kind: ClassVar[str] = "random"
 
 
 @dataclass(frozen=True)
@@ -81,8 +186,9 @@ class Network:
         Seeds random connectivity (NumPy).
 
     Subclasses define :attr:`n_neurons`, :meth:`connections` and optionally
-    :meth:`input_gain` (factor on the protocol's stimulus per neuron) and :meth:`bias`
-    (a constant current per neuron that belongs to the network).
+    :meth:`input_gain` (factor on the protocol's stimulus per neuron), :meth:`bias`
+    (a constant current per neuron that belongs to the network), :meth:`drive` and
+    :attr:`coupling` (default :class:`PulseCoupling` with the network's ``delay``).
     """
 
     model: str | None = None
@@ -124,6 +230,16 @@ class Network:
     def drive(self) -> dict | None:
         """Poisson drive ``{'rate', 'n_sources', 'weight'}`` of every neuron, or None."""
         return None
+
+    def drives(self) -> list[dict]:
+        """Every Poisson drive of each neuron (``[drive()]``, or empty without one)."""
+        drive = self.drive()
+        return [drive] if drive else []
+
+    @property
+    def coupling(self):
+        """How the neurons act on each other: :class:`PulseCoupling` with ``delay``."""
+        return PulseCoupling(delay=self.delay)
 
     def counts(self, model: str | NeuronModel | None = None) -> dict:
         """Neuron and synapse counts of one copy.
@@ -168,154 +284,6 @@ class Network:
             raise ParameterError(f"{type(self).__name__}: no model given and the network names"
                                  f" none (model=None)")
         return get(model)
-
-    # ----------------------------------------------------------------- Brian2
-    def build(self, model=None, *, copies: int = 1, stimulus=None, duration=None,
-              parameters: Mapping[str, Any] | None = None, method: str | None = None,
-              dt=None, intrinsic=None, trials: int | None = None, name: str = "neurons"):
-        """Create the Brian2 objects of ``copies`` copies of the network.
-
-        Parameters
-        ----------
-        model : str or NeuronModel, optional
-            The neuron model (ignored when the network names its own ``model``).
-        copies : int
-            Copies of the network (a protocol's conditions × trials).
-        stimulus : hhlif.protocols.stimuli.Stimulus, optional
-            Input current; per-copy field values (arrays of length ``copies``) are allowed.
-            Multiplied by :meth:`input_gain` per neuron.
-        duration : Quantity
-            Simulated time (needed by sampled stimuli and intrinsic noise).
-        parameters : mapping
-            Model parameter values, scalar or one per copy.
-        method, dt : optional
-            Integration method and step (default: the model's).
-        intrinsic : (std, tau, seed), optional
-            Independent Ornstein–Uhlenbeck current per neuron.
-        trials : int, optional
-            Trials per condition, for the labels (copy ``c`` is trial ``c % trials`` of
-            condition ``c // trials``); default 1 (every copy a condition).
-        name : str
-            Name of the population (and prefix of the Brian2 objects).
-
-        Returns
-        -------
-        populations : dict of str to Population
-        objects : list
-        labels : dict of str to (trial array, condition array)
-        """
-        from brian2 import PoissonInput, TimedArray, second
-
-        neuron_model = self._resolve(model)
-        if isinstance(copies, bool) or int(copies) != copies or copies < 1:
-            raise ParameterError(f"copies={copies!r}: expected an integer >= 1")
-        copies = int(copies)
-        n_net = int(self.n_neurons)
-        n = copies * n_net
-        # a network that names its own model uses that model's method and step
-        own = self.model is not None and getattr(model, "name", model) != self.model
-        dt = neuron_model.dt if (own or dt is None) else dt
-        method = neuron_model.method if (own or not method) else method
-
-        # ---- stimulus (duck-typed: models never import protocols)
-        expression, declarations, variables, namespace, synaptic = "0*amp/meter**2", [], {}, {}, []
-        if stimulus is not None:
-            stim = _expand_stimulus(stimulus, copies, n_net)
-            code = _stimulus_code(stim, "stim_", n, duration)
-            expression = f"input_gain*{code.expression}"
-            declarations.append(code.declarations)
-            variables.update(code.variables)
-            namespace.update(code.namespace)
-            synaptic = list(code.synaptic)
-        declarations.append("input_gain : 1 (constant)")
-        variables["input_gain"] = np.tile(self.input_gain().astype(float), copies)
-        declarations.append("I_bias : amp/meter**2 (constant)")
-        variables["I_bias"] = Quantity(np.tile(np.asarray(self.bias(), dtype=float), copies),
-                                       dim=CURRENT.dim)
-        syn_declarations, syn_term, syn_variables = self._synaptic_equations()
-        declarations += syn_declarations
-        variables.update(syn_variables)
-        expression += " + I_bias" + syn_term
-        if intrinsic is not None and float(intrinsic[0]) > 0:
-            std, tau, seed = intrinsic
-            if duration is None:
-                raise ParameterError("intrinsic noise: the duration must be given")
-            sample_dt = min(float(tau) / 10, 1e-4)
-            steps = int(math.ceil(float(duration) / sample_dt)) + 1
-            if steps * n > 2e8:
-                raise ParameterError(f"intrinsic noise: {steps} samples x {n} neurons is too large"
-                                     f" to hold; use fewer copies or a shorter duration")
-            rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
-            noise = _ornstein_uhlenbeck(steps, sample_dt, float(std), float(tau), rng, n)
-            namespace["intrinsic_values"] = TimedArray(noise * CURRENT / float(CURRENT),
-                                                       dt=sample_dt * second)
-            expression += " + intrinsic_values(t, neuron_index)"
-
-        # ---- model parameters: per copy (protocol) and per network neuron (network)
-        params = {}
-        for key, value in dict(parameters or {}).items():
-            q = np.asarray(value)
-            params[key] = (np.repeat(q, n_net) * _unit(value)) if q.ndim == 1 and len(q) == copies \
-                else value
-        for key, values in dict(self.neuron_parameters).items():
-            ref = neuron_model.parameters.get(key)
-            if ref is None:
-                raise UnknownNameError(
-                    f"network parameter 'neuron_parameters' key {key!r}: not a parameter of model"
-                    f" {neuron_model.name!r}; valid are {', '.join(sorted(neuron_model.parameters))}")
-            q = check_quantity(key, values, ref, context="network neuron parameter")
-            if np.ndim(q) != 1 or len(q) != n_net:
-                raise ParameterError(f"network parameter neuron_parameters[{key!r}]: expected"
-                                     f" {n_net} values (one per network neuron), got shape"
-                                     f" {np.shape(q)}")
-            params[key] = Quantity(np.tile(np.asarray(q, dtype=float), copies), dim=q.dim)
-
-        population = neuron_model.build(
-            n, input_expression=expression, extra_equations="\n".join(d for d in declarations if d),
-            variables=variables, parameters=params, namespace=namespace, method=method, dt=dt,
-            name=name)
-        objects = list(population.objects)
-
-        # ---- recurrent synapses
-        objects += self._connect(population, neuron_model, copies, dt, name)
-        # ---- Poisson drive (the network's own) and Poisson stimuli
-        drive = self.drive()
-        sources = ([(drive["n_sources"], drive["rate"], drive["weight"])] if drive else []) \
-            + [(p.n_sources, p.rate, p.weight) for _, p in synaptic]
-        if any(p.modulation for _, p in synaptic):
-            raise ParameterError("PoissonInput into a network: expected an unmodulated rate")
-        for k, (n_sources, rate, weight) in enumerate(sources):
-            if np.ndim(rate) or np.ndim(weight):
-                raise ParameterError("PoissonInput into a network: expected a scalar rate and"
-                                     " weight (the same for every copy)")
-            objects.append(PoissonInput(population.inputs, "I_syn", int(n_sources), rate,
-                                        weight=f"{float(weight)!r}*amp/meter**2"))
-        trials = 1 if trials is None else int(trials)
-        copy = np.repeat(np.arange(copies), n_net)
-        labels = {name: (copy % trials, copy // trials)}
-        return {name: population}, objects, labels
-
-    def _synaptic_equations(self) -> tuple[list, str, dict]:
-        """(declarations, term added to the input, values) of the synaptic current: an
-        exponentially decaying ``I_syn`` (spikes of synapses and Poisson sources add to it)."""
-        return (["dI_syn/dt = -I_syn/tau_syn : amp/meter**2", "tau_syn : second (constant)"],
-                " + I_syn", {"tau_syn": self.tau_syn})
-
-    def _connect(self, population, neuron_model, copies: int, dt, name: str) -> list:
-        """The recurrent synapses: each presynaptic spike adds ``w`` to ``I_syn``."""
-        from brian2 import Synapses
-
-        pre, post, weight = self.connections()
-        if not len(pre):
-            return []
-        n_net = int(self.n_neurons)
-        offsets = np.repeat(np.arange(copies) * n_net, len(pre))
-        syn = Synapses(population.output, population.inputs,
-                       model="w : amp/meter**2 (constant)", on_pre="I_syn_post += w",
-                       delay=self.delay, dt=dt, namespace={}, name=f"{name}_synapses")
-        syn.connect(i=np.tile(pre, copies) + offsets, j=np.tile(post, copies) + offsets)
-        syn.w = Quantity(np.tile(np.asarray(weight, dtype=float), copies), dim=CURRENT.dim)
-        return [syn]
 
 
 # ====================================================================== topologies
@@ -508,9 +476,10 @@ class SeedChain(Network):
         What circuit k's unit 4 above ``level`` adds to units 1–3 of circuit k+1 (the
         script's un-weighted s_4: 1, i.e. 1 µA/cm², +1 mV per 1 ms step).
 
-    Returns (from :meth:`build`) one population per chain position, ``{name}_1``,
-    ``{name}_2``, …, each with one neuron per copy.  The inherited ``tau_syn`` and
-    ``delay`` are unused (there is no synapse).
+    Its :attr:`coupling` is a :class:`ChainCoupling`: the assembly makes one population
+    per chain position, ``{name}_1``, ``{name}_2``, …, each with one neuron per copy, and
+    refuses intrinsic noise and Poisson stimuli (the script's chain has neither).  The
+    inherited ``tau_syn`` and ``delay`` are unused (there is no synapse).
     """
 
     n: int = 2
@@ -541,100 +510,11 @@ class SeedChain(Network):
         gain[0] = 1.0
         return gain
 
-    def build(self, model=None, *, copies: int = 1, stimulus=None, duration=None,
-              parameters: Mapping[str, Any] | None = None, method: str | None = None,
-              dt=None, intrinsic=None, trials: int | None = None, name: str = "neurons"):
-        """Build ``copies`` chains; same arguments and returns as :meth:`Network.build`, but
-        one population per chain position (``{name}_1`` … ``{name}_n``).
-
-        Raises
-        ------
-        ParameterError
-            For intrinsic noise or Poisson stimuli (the script's chain has neither).
-        """
-        from brian2 import linked_var
-
-        from .lif2hh import CircuitModel
-
-        neuron_model = self._resolve(model)
-        if isinstance(copies, bool) or int(copies) != copies or copies < 1:
-            raise ParameterError(f"copies={copies!r}: expected an integer >= 1")
-        copies = int(copies)
-        own = self.model is not None and getattr(model, "name", model) != self.model
-        dt = neuron_model.dt if (own or dt is None) else dt
-        method = neuron_model.method if (own or not method) else method
-        if intrinsic is not None and float(intrinsic[0]) > 0:
-            raise ParameterError(f"network SeedChain: intrinsic_noise="
-                                 f"{format_quantity(intrinsic[0])}: expected 0 (the seed's"
-                                 f" chain is deterministic)")
-        params = {}
-        for key, value in dict(parameters or {}).items():
-            params[key] = value
-        per_layer = {}
-        for key, values in dict(self.neuron_parameters).items():
-            ref = neuron_model.parameters.get(key)
-            if ref is None:
-                valid = ", ".join(sorted(neuron_model.parameters))
-                raise UnknownNameError(
-                    f"network parameter 'neuron_parameters' key {key!r}: not a parameter of"
-                    f" model {neuron_model.name!r}; valid are {valid}")
-            q = check_quantity(key, values, ref, context="network neuron parameter")
-            if np.ndim(q) != 1 or len(q) != self.n:
-                raise ParameterError(f"network parameter neuron_parameters[{key!r}]: expected"
-                                     f" {self.n} values (one per network neuron), got shape"
-                                     f" {np.shape(q)}")
-            per_layer[key] = q
-        namespace = {"seed_pulse": self.weight * dt, "seed_level": self.level,
-                     "seed_unit4": self.unit4_current}
-        per_unit = isinstance(neuron_model, CircuitModel) and \
-            "I_unit" in neuron_model.unit_equations
-        voltage = neuron_model.voltage
-        populations, objects, labels = {}, [], {}
-        copy = np.arange(copies)
-        previous = None
-        for k in range(int(self.n)):
-            layer_name = f"{name}_{k + 1}"
-            layer_params = dict(params, **{key: q[k] for key, q in per_layer.items()})
-            kwargs = dict(parameters=layer_params, namespace=dict(namespace), method=method,
-                          dt=dt, name=layer_name)
-            if k == 0:
-                expression, extra, variables = "0*amp/meter**2", "", {}
-                if stimulus is not None:
-                    code = _stimulus_code(_expand_stimulus(stimulus, copies, 1), "stim_",
-                                          copies, duration)
-                    if code.synaptic:
-                        raise ParameterError("network SeedChain: a Poisson stimulus: expected"
-                                             " a current (the seed's chain has no synapses)")
-                    expression, extra = code.expression, code.declarations
-                    variables = dict(code.variables)
-                    kwargs["namespace"].update(code.namespace)
-                kwargs.update(input_expression=expression, extra_equations=extra,
-                              variables=variables)
-            elif per_unit:
-                kwargs.update(unit_input_expression="seed_pulse*int(v_up > seed_level)"
-                                                    " + seed_unit4*int(v_up4 > seed_level)",
-                              unit_extra_equations="v_up : volt (linked)\n"
-                                                   "v_up4 : volt (linked)")
-            else:
-                kwargs.update(input_expression="seed_pulse*int(v_up > seed_level)",
-                              extra_equations="v_up : volt (linked)")
-            if isinstance(neuron_model, CircuitModel):
-                pop = neuron_model.build(copies, order=10 * k, **kwargs)
-            else:
-                pop = neuron_model.build(copies, **kwargs)
-                _set_order(pop.group, 10 * k)
-            if k > 0 and per_unit:
-                rows = np.arange(3 * copies)
-                pop.units.v_up = linked_var(previous.units, "v", index=rows)
-                pop.units.v_up4 = linked_var(previous.output, voltage, index=rows % copies)
-            elif k > 0:
-                pop.output.v_up = linked_var(previous.output, voltage, index=copy)
-            populations[layer_name] = pop
-            objects += list(pop.objects)
-            trial_count = 1 if trials is None else int(trials)
-            labels[layer_name] = (copy % trial_count, copy // trial_count)
-            previous = pop
-        return populations, objects, labels
+    @property
+    def coupling(self):
+        """:class:`ChainCoupling` of ``weight``, ``level`` and ``unit4_current``."""
+        return ChainCoupling(weight=self.weight, level=self.level,
+                             unit4_current=self.unit4_current)
 
 
 #: Neuron roles of one block of the seed's XOR script.
@@ -676,35 +556,12 @@ class SeedXor(_CaseBlocks):
     _QUANTITIES: ClassVar[tuple] = (("weight", CURRENT), ("input_current", CURRENT),
                                     ("level", mV))
 
-    def _synaptic_equations(self):
-        declarations, term, variables = super()._synaptic_equations()
-        return (declarations + ["I_level : amp/meter**2", "above_level : 1"],
-                term + " + I_level", variables)
-
-    def _connect(self, population, neuron_model, copies, dt, name):
-        """Level coupling: ``I_level`` of the target is Σ w·above_level_pre, a summed
-        variable recomputed before any state update of the step, where ``above_level`` =
-        [V > level] is set at the start of the step (from the old state; a separate
-        variable because a circuit's V is a subexpression of linked variables, which
-        synapses cannot read)."""
-        from brian2 import Synapses, volt
-
-        pre, post, weight = self.connections()
-        n_net = int(self.n_neurons)
-        offsets = np.repeat(np.arange(copies) * n_net, len(pre))
-        voltage = neuron_model.voltage
-        population.output.run_regularly(
-            f"above_level = int({voltage} > {float(self.level / volt)!r}*volt)", when="start",
-            name=f"{name}_level_test")
-        syn = Synapses(population.output, population.inputs,
-                       model=("w : amp/meter**2 (constant)\n"
-                              "I_level_post = w*above_level_pre : amp/meter**2 (summed)"),
-                       dt=dt, namespace={}, name=f"{name}_synapses")
-        syn.connect(i=np.tile(pre, copies) + offsets, j=np.tile(post, copies) + offsets)
-        syn.w = Quantity(np.tile(np.asarray(weight, dtype=float), copies), dim=CURRENT.dim)
-        for updater in syn.summed_updaters.values():
-            updater.order = -100  # before every group of the population (circuits: 2 groups)
-        return [syn]
+    @property
+    def coupling(self):
+        """:class:`LevelCoupling` at ``level``: a summed variable recomputed before any
+        state update of the step, from ``[V > level]`` set at the start of the step (from
+        the old state)."""
+        return LevelCoupling(level=self.level)
 
 
 @dataclass(frozen=True)
@@ -786,6 +643,143 @@ class RandomEI(Network):
         out = super().describe()
         out["n_excitatory"] = self.n_excitatory
         return out
+
+
+@dataclass(frozen=True)
+class PrivateNoiseNetwork:
+    """``size`` neurons per copy with private noise and optional recurrent coupling: the
+    network of the equivalence tasks (``waveform-classes``, ``rate-classes``).
+
+    The protocol's stimulus (the class current) reaches every neuron unchanged (no gain, no
+    bias term).  Neuron ``k`` of the assembled population belongs to copy ``k // size``.
+
+    Parameters
+    ----------
+    size : int
+        Neurons per copy.
+    noise_std : Quantity
+        Standard deviation of the private noise current: ``noise_sources``
+        excitatory and as many inhibitory Poisson sources at ``noise_rate``, each spike
+        adding ±w to an exponential synaptic current of time constant ``noise_tau``,
+        w chosen so that the shot-noise variance ``2 K r w² tau / 2`` equals ``noise_std²``
+        (zero mean).
+    coupling_strength : Quantity
+        Summed excitatory recurrent weight per neuron (current per presynaptic spike, split
+        over the expected ``connection_probability * (size - 1)`` inputs); 0 = independent.
+    connection_probability : float
+    repeats : int
+        Trials per condition of the protocol (copy ``c`` is trial ``c % repeats`` of
+        condition ``c // repeats``).
+    waveform_std, waveform_tau, waveform_seed, n_classes
+        With ``waveform_std > 0`` every class (condition) also gets its own frozen
+        Ornstein–Uhlenbeck current (zero mean, std ``waveform_std``, correlation time
+        ``waveform_tau``; class ``c`` drawn from seed ``(waveform_seed, c)``), the same on every repeat
+        and every neuron of the class: the ``waveform-classes`` task.
+
+    Notes
+    -----
+    :meth:`describe` keeps the type name ``"ClassNetwork"`` (and the field name
+    ``coupling_uA_cm2``) that provenance and result caches have recorded for this network.
+    """
+
+    size: int
+    noise_std: Any = _q(3 * CURRENT)
+    noise_tau: Any = _q(2 * ms)
+    noise_sources: int = 100
+    noise_rate: Any = _q(50 * Hz)
+    coupling_strength: Any = _q(0 * CURRENT)
+    connection_probability: float = 0.1
+    repeats: int = 1
+    waveform_std: Any = _q(0 * CURRENT)
+    waveform_tau: Any = _q(5 * ms)
+    waveform_seed: int = 0
+    n_classes: int = 1
+
+    #: Quantity fields, their units and sign constraints (checked when made).
+    _QUANTITIES: ClassVar[tuple] = (
+        ("noise_std", CURRENT, "nonnegative"), ("noise_tau", ms, "positive"),
+        ("noise_rate", Hz, "positive"), ("coupling_strength", CURRENT, None),
+        ("waveform_std", CURRENT, "nonnegative"), ("waveform_tau", ms, "positive"))
+
+    #: The network names no model of its own (the protocol's model is used).
+    model: ClassVar[None] = None
+    #: No per-neuron model parameters.
+    neuron_parameters: ClassVar[Mapping] = {}
+
+    def __post_init__(self):
+        if isinstance(self.size, bool) or int(self.size) != self.size or self.size < 1:
+            raise ParameterError(f"size={self.size!r}: expected an integer >= 1")
+        for key, unit, sign in self._QUANTITIES:
+            object.__setattr__(self, key, check_quantity(
+                key, getattr(self, key), unit, positive=sign == "positive",
+                nonnegative=sign == "nonnegative", context="network parameter"))
+        if not 0 < self.connection_probability <= 1:
+            raise ParameterError(f"connection_probability={self.connection_probability!r}:"
+                                 " expected a value in (0, 1]")
+
+    @property
+    def n_neurons(self) -> int:
+        """Neurons per copy (``size``)."""
+        return int(self.size)
+
+    @property
+    def tau_syn(self):
+        """Decay time of ``I_syn`` (``noise_tau``)."""
+        return self.noise_tau
+
+    def connections(self):
+        """No fixed connectivity (the recurrent synapses are drawn when built, see
+        :attr:`coupling`)."""
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0) * CURRENT
+
+    def input_gain(self):
+        """None: the stimulus reaches every neuron unchanged."""
+        return None
+
+    def bias(self):
+        """None: no constant current."""
+        return None
+
+    def drives(self) -> list[dict]:
+        """The private noise: ``noise_sources`` excitatory and as many inhibitory sources at
+        ``noise_rate`` with weight ±w, w = noise_std / sqrt(K r tau) (none for std 0)."""
+        if not float(self.noise_std) > 0:
+            return []
+        k = int(self.noise_sources)
+        w = self.noise_std / math.sqrt(float(k * self.noise_rate * self.noise_tau))
+        return [{"n_sources": k, "rate": self.noise_rate, "weight": sign * w}
+                for sign in (1.0, -1.0)]
+
+    @property
+    def coupling(self):
+        """:class:`RandomCoupling` within each copy (weight ``coupling_strength`` split over
+        the expected inputs), or None for ``coupling_strength`` 0 or a single neuron."""
+        n = int(self.size)
+        if not float(self.coupling_strength) or n < 2:
+            return None
+        return RandomCoupling(weight=self.coupling_strength
+                              / (self.connection_probability * (n - 1)),
+                              p=float(self.connection_probability))
+
+    def class_index(self, copies: int) -> np.ndarray | None:
+        """The class (waveform) of each copy, or None without class waveforms."""
+        if not float(self.waveform_std) > 0:
+            return None
+        return np.minimum(np.arange(int(copies)) // int(self.repeats), int(self.n_classes) - 1)
+
+    def describe(self) -> dict:
+        """JSON-friendly description (the fields; type ``"ClassNetwork"``, see Notes)."""
+        return {"type": "ClassNetwork", "size": int(self.size),
+                "noise_std_uA_cm2": in_units(self.noise_std, CURRENT),
+                "noise_tau_ms": in_units(self.noise_tau, ms),
+                "noise_sources": int(self.noise_sources),
+                "noise_rate_hz": in_units(self.noise_rate, Hz),
+                "coupling_uA_cm2": in_units(self.coupling_strength, CURRENT),
+                "connection_probability": self.connection_probability,
+                "repeats": int(self.repeats),
+                "waveform_std_uA_cm2": in_units(self.waveform_std, CURRENT),
+                "waveform_tau_ms": in_units(self.waveform_tau, ms),
+                "waveform_seed": int(self.waveform_seed), "n_classes": int(self.n_classes)}
 
 
 # ====================================================================== conversions
@@ -878,59 +872,8 @@ def resize(network: Network, n: int, model: str | None = None, **changes) -> Net
     return dataclasses.replace(network, n=n, **changes)
 
 
-# ====================================================================== helpers
-def _set_order(group, order: int) -> None:
-    """Scheduling order of a group and of its state updater, thresholder and resetter."""
-    group.order = int(order)
-    for obj in group.contained_objects:
-        obj.order = int(order)
-
-
 def _check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ParameterError(f"network parameter {name!r}={value!r}: expected an integer"
                              f" >= {minimum}")
 
-
-def _unit(value):
-    from brian2 import get_dimensions
-
-    return Quantity(1.0, dim=get_dimensions(value))
-
-
-def _expand_stimulus(stimulus, copies: int, n_net: int):
-    """Per-copy field arrays (length ``copies``) → per-neuron arrays (``copies·n_net``)."""
-    if hasattr(stimulus, "parts"):
-        return dataclasses.replace(stimulus, parts=tuple(_expand_stimulus(p, copies, n_net)
-                                                         for p in stimulus.parts))
-    values = {}
-    for key in getattr(stimulus, "parameters", ()):
-        v = getattr(stimulus, key)
-        if np.ndim(v) == 1:
-            if len(v) != copies:
-                raise ParameterError(f"stimulus parameter {key!r}: {len(v)} values for {copies}"
-                                     f" network copies")
-            values[key] = np.repeat(np.asarray(v), n_net) * _unit(v)
-    return stimulus.with_values(**values) if values else stimulus
-
-
-def _stimulus_code(stimulus, prefix, n, duration):
-    """``stimulus.to_brian`` (with the duration for sampled stimuli)."""
-    import inspect
-
-    if "duration" in inspect.signature(stimulus.to_brian).parameters:
-        return stimulus.to_brian(prefix, n, duration=duration)
-    return stimulus.to_brian(prefix, n)
-
-
-def _ornstein_uhlenbeck(steps, dt, std, tau, rng, n):
-    """Exact zero-mean OU samples (steps × n), stationary start."""
-    from scipy.signal import lfilter
-
-    xi = rng.standard_normal((steps, n))
-    a = math.exp(-dt / tau)
-    out = np.empty((steps, n))
-    out[0] = std * xi[0]
-    out[1:] = lfilter([std * math.sqrt(1 - a * a)], [1, -a], xi[1:], axis=0,
-                      zi=a * out[0][None, :])[0]
-    return out

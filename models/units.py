@@ -16,7 +16,7 @@ from brian2 import (Hz, Quantity, amp, cm, coulomb, farad, get_dimensions, get_u
 from brian2.units.allunits import henry, newton, tesla, weber
 from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 
-__all__ = ["display_unit", "declaration_unit", "format_quantity", "format_each", "format_settings",
+__all__ = ["in_units", "display_unit", "declaration_unit", "format_quantity", "format_each", "format_settings",
            "uniform_value",
            "format_dimensions", "describe_dimensions", "format_value"]
 
@@ -245,3 +245,19 @@ def uniform_value(value):
     if flat.size == 0 or np.any(flat != flat[0]):
         return None
     return Quantity(flat[0], dim=get_dimensions(value))
+
+
+def in_units(value, unit) -> float:
+    """A scalar quantity as a plain number in ``unit``, to 15 significant digits.
+
+    The numbers of JSON records (settings, descriptions, cache keys): ``0.1*ms`` in ms is
+    0.1, not 0.09999999999999999.
+
+    Examples
+    --------
+    >>> from brian2 import ms, second
+    >>> in_units(0.1 * ms, ms), in_units(250 * ms, second)
+    (0.1, 0.25)
+    """
+    return float(f"{float(value / unit):.15g}")
+

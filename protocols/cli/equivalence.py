@@ -13,6 +13,13 @@ Prints the ratio n/N with its bootstrap confidence interval over seeds and, with
 the confidence bands).  Every simulation is a cached sweep point
 (:mod:`hhlif.protocols.experiments.sweeps`): a second run, or a run after an interruption, reuses them.
 
+``--set KEY=VALUE`` changes a task setting
+(:class:`~hhlif.protocols.experiments.equivalence.EquivalenceSettings`), the value read
+with its units by :func:`hhlif.models.parsing.parse_value`: ``--set duration=200*ms``,
+``--set noise_std=8*uA/cm**2``, ``--set repeats=40``, ``--set dt.hh=0.005*ms``; the
+settings' JSON names of earlier versions take plain numbers in the units they state
+(``--set duration_ms=200``).
+
 ``--force`` overwrites the outputs (``--json``, the figures); ``--recompute`` ignores the
 sweep cache and computes every simulation again.  Everything is checked before the first
 simulation: names, numbers, settings, the backend, the scheduler (an address must answer
@@ -23,13 +30,13 @@ the finished simulations in the cache, writes nothing else and exits with status
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sys
 from pathlib import Path
 
-__all__ = ["add_commands", "equivalence_command", "write_outputs", "parse_integer"]
+__all__ = ["add_commands", "equivalence_command", "write_outputs", "parse_integer",
+           "checked_option"]
 
 
 def add_commands(subparsers) -> None:
@@ -50,7 +57,9 @@ def add_commands(subparsers) -> None:
     p.add_argument("--seeds", default="3", help="networks per size (default 3)")
     p.add_argument("--quick", action="store_true", help="shorter trials, fewer repeats")
     p.add_argument("--set", dest="settings", action="append", default=[], metavar="KEY=VALUE",
-                   help="task setting (JSON value), e.g. repeats=40 or noise_std_uA_cm2=8")
+                   help="task setting with units, e.g. repeats=40, duration=200*ms,"
+                        " noise_std=8*uA/cm**2 or dt.hh=0.005*ms (the older"
+                        " noise_std_uA_cm2=8 works too)")
     p.add_argument("--scheduler", default="local",
                    help="local (embedded Dask cluster, default), serial, or a scheduler address")
     p.add_argument("--workers", default=None, help="local cluster workers (default:"
@@ -125,21 +134,25 @@ def _parse_float(text, option: str, expected: str, ok) -> float:
 
 
 def _parse_settings(items) -> dict:
+    """``--set KEY=VALUE`` items to overrides of the task settings, every value read by
+    :func:`hhlif.models.parsing.parse_value` (``duration=200*ms``, ``repeats=40``,
+    ``classes=[4, 6, 8]*uA/cm**2``; the JSON names take plain numbers: ``duration_ms=200``);
+    ``dt.MODEL=STEP`` sets one model's step (``dt.hh=0.005*ms``).  The values are checked
+    by :class:`~hhlif.protocols.experiments.equivalence.EquivalenceSettings`."""
     from hhlif.models.errors import ParameterError
+    from hhlif.models.parsing import parse_assignment, parse_value
 
     out = {}
     for item in items:
-        if "=" not in item:
-            raise ParameterError(f"--set {item!r}: expected KEY=VALUE")
-        key, value = item.split("=", 1)
-        if len(value) > 10000:
-            raise ParameterError(f"--set {key.strip()!r}: a value of {len(value)} characters;"
-                                 " expected a short JSON value")
-        try:
-            out[key.strip()] = json.loads(value)
-        except ValueError:
-            raise ParameterError(f"--set {item!r}: the value must be JSON (a number, a list"
-                                 f" such as [4, 6, 8], true/false)") from None
+        key = item.split("=", 1)[0].strip()
+        if key.startswith("dt.") and "=" in item:
+            out[key] = parse_value(item.split("=", 1)[1], key)
+            continue
+        if key in ("dt", "dt_ms") and "=" in item:
+            raise ParameterError(f"--set {item!r}: the steps are set one model at a time;"
+                                 " expected e.g. --set dt.lif=0.05*ms")
+        key, value = parse_assignment(item)
+        out[key] = value
     return out
 
 
@@ -194,8 +207,9 @@ def equivalence_command(args) -> int:
     from hhlif.models.errors import RunInterrupted, UnknownNameError
 
     from hhlif.protocols.backends import get_backend
-    from hhlif.protocols.experiments.equivalence import (METRIC_N_MIN, METRICS, PROTOCOL_N_MIN, PROTOCOLS,
-                                   check_search_size, measure_equivalences, settings_for)
+    from hhlif.protocols.experiments.equivalence import (
+        METRIC_N_MIN, METRICS, PROTOCOL_N_MIN, PROTOCOLS, EquivalenceSettings, check_search_size,
+        measure_equivalences, write_equivalence_outputs)
     from hhlif.analysis.io import check_folder
     from hhlif.protocols.experiments.sweeps import SweepError, check_scheduler, default_sweep_cache
 
@@ -226,8 +240,8 @@ def equivalence_command(args) -> int:
     get_backend(args.backend)  # "backend 'x': unknown backend; valid backends are ..."
     scheduler = args.scheduler
     check_scheduler(scheduler, connect=False, option="--scheduler")
-    settings = _parse_settings(args.settings)
-    settings_for(settings, quick=args.quick)          # unknown keys and bad values
+    # unknown keys and bad values
+    settings = EquivalenceSettings.coerce(_parse_settings(args.settings), quick=args.quick)
     # 2. the worst-case size of the search
     if args.size_limit:
         check_search_size(args.reference, args.candidate, size, seeds, args.protocol,
@@ -260,9 +274,9 @@ def equivalence_command(args) -> int:
     for metric, result in results.items():
         print(f"{args.candidate} vs {args.reference} (N = {size}), {result}")
         print(format_points(result))
-    for path in write_outputs(results, json_path=args.json, figures=args.figures,
-                              force=args.force, reference=args.reference,
-                              candidate=args.candidate):
+    for path in write_equivalence_outputs(results, json_path=args.json, figures=args.figures,
+                                          force=args.force, reference=args.reference,
+                                          candidate=args.candidate):
         print(f"wrote {path}")
     return 0
 
@@ -280,24 +294,12 @@ def format_points(result) -> str:
 
 def write_outputs(results: dict, json_path=None, figures=None, force: bool = False,
                   reference: str = "reference", candidate: str = "candidate") -> list[Path]:
-    """Write the JSON of every result and one figure per metric; returns the paths."""
-    from hhlif.analysis.equivalence import plot_equivalence
+    """Write the JSON of every result and one figure per metric; returns the paths.
 
-    from hhlif.protocols.experiments.equivalence import METRIC_LABELS
-    from hhlif.protocols.cli.figures import save_figure
-    from hhlif.analysis.io import atomic_output
+    The former name of
+    :func:`hhlif.protocols.experiments.equivalence.write_equivalence_outputs`.
+    """
+    from hhlif.protocols.experiments.equivalence import write_equivalence_outputs
 
-    written = []
-    if json_path:
-        payload = {m: r.to_dict() for m, r in results.items()}
-        written.append(atomic_output(
-            json_path, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1)),
-            force=force))
-    if figures:
-        for metric, result in results.items():
-            fig = plot_equivalence(result, xlabel=f"{candidate} network size n",
-                                   ylabel=METRIC_LABELS.get(metric, metric),
-                                   reference_label=f"{reference}")
-            written.append(save_figure(fig, Path(figures) / f"equivalence_{metric}.png",
-                                       force=force))
-    return written
+    return write_equivalence_outputs(results, json_path=json_path, figures=figures,
+                                     force=force, reference=reference, candidate=candidate)

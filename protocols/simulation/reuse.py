@@ -37,7 +37,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, Iterable, Mapping
 
@@ -49,7 +48,9 @@ from hhlif.models.units import uniform_value
 from hhlif.protocols.backends import get_backend
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import Recording
-from hhlif.protocols.simulation.running import intrinsic_noise_values
+from hhlif.protocols.simulation.assembly import assemble, intrinsic_noise
+from hhlif.protocols.simulation.provenance import provenance, say, structure_key
+from hhlif.protocols.simulation.running import collect, interruptible
 from hhlif.protocols.stimuli import stimulus_code
 
 __all__ = ["ReusableBuild", "run_many"]
@@ -109,15 +110,13 @@ class ReusableBuild:
 
     def open(self) -> "ReusableBuild":
         """Generate and compile the base protocol (no run yet)."""
-        from brian2 import Network, SpikeMonitor, StateMonitor
-        from hhlif.protocols.simulation.running import (_record_indices, _say, _structure_key, build_simulation,
-                              interruptible)
+        from brian2 import Network
 
         if self._context is not None:
             return self
         protocol = self.protocol
         self.backend.check()
-        key = _structure_key(protocol, self.backend.name, self.threads)
+        key = structure_key(protocol, self.backend.name, self.threads)
         self._context = self.backend.session(key, threads=self.threads)
         self._session = self._context.__enter__()
         try:
@@ -125,27 +124,11 @@ class ReusableBuild:
 
             t0 = time.perf_counter()
             brian2.seed(int(protocol.seed))
-            populations, objects, labels = build_simulation(protocol)
-            monitors = {}
-            for name, pop in populations.items():
-                spikes = SpikeMonitor(pop.output, name=f"spikes_{name}")
-                rec_idx = _record_indices(protocol, pop.n, labels[name])
-                variables = [v for v in protocol.record if v in pop.output.variables]
-                unknown = [v for v in protocol.record if v not in pop.output.variables]
-                if unknown:
-                    raise ParameterError(
-                        f"record={list(protocol.record)!r}: {unknown} are not variables of"
-                        f" model {protocol.neuron_model.name!r}")
-                state = None
-                if variables and rec_idx.size:
-                    state = StateMonitor(pop.output, variables, record=rec_idx,
-                                         dt=protocol.record_dt, name=f"state_{name}")
-                monitors[name] = (spikes, state, rec_idx, variables)
-                objects += [m for m in (spikes, state) if m is not None]
+            assembly = assemble(protocol)
             with interruptible(protocol):
-                Network(objects).run(protocol.duration, namespace={})
+                Network(assembly.objects).run(protocol.duration, namespace={})
                 t1 = time.perf_counter()
-                _say(f"compiling {self.backend.name} build in {self._session.directory}")
+                say(f"compiling {self.backend.name} build in {self._session.directory}")
                 self._session.compile()
             self.compiles_ += 1
             self._compile_s = time.perf_counter() - t1
@@ -153,7 +136,8 @@ class ReusableBuild:
         except BaseException:
             self.close()
             raise
-        self._populations, self._monitors, self._labels = populations, monitors, labels
+        self._assembly = assembly
+        self._populations = assembly.populations
         self._base_values = self._values(protocol)
         return self
 
@@ -185,8 +169,6 @@ class ReusableBuild:
         DivergenceError
             If the membrane potential became NaN or infinite.
         """
-        from hhlif.protocols.simulation.running import _collect, _provenance, interruptible
-
         if self._context is None:
             self.open()
         protocol = self._variant(variant)
@@ -196,9 +178,9 @@ class ReusableBuild:
             self._session.run_binary(run_args)
         t1 = time.perf_counter()
         self.runs_ += 1
-        result = _collect(protocol, self._populations, self._monitors, self._labels)
+        result = collect(protocol, self._assembly)
         wall = time.perf_counter() - t0
-        result.provenance.update(_provenance(protocol, self.backend.name, self.threads,
+        result.provenance.update(provenance(protocol, self.backend.name, self.threads,
                                              self._session, build=self._setup_s,
                                              run=t1 - t0, wall=wall,
                                              populations=self._populations))
@@ -208,8 +190,6 @@ class ReusableBuild:
 
     # ------------------------------------------------------------------ helpers
     def _variant(self, variant) -> Protocol:
-        from hhlif.protocols.simulation.running import _structure_key
-
         base = self.protocol
         if variant is None:
             return base
@@ -223,7 +203,7 @@ class ReusableBuild:
             if not np.array_equal(np.asarray(a), np.asarray(b)):
                 raise ParameterError(f"variant {name}={b!r}: differs from the build's {a!r};"
                                      f" changing it needs a new build (use run())")
-        if _structure_key(variant, "", None) != _structure_key(base, "", None):
+        if structure_key(variant, "", None) != structure_key(base, "", None):
             raise ParameterError(
                 "variant: its model equations, stimulus type, neuron count, method or recorded"
                 " variables differ from the build's; that needs a new build (use run())")
@@ -259,8 +239,10 @@ class ReusableBuild:
             if hasattr(obj, "values") and hasattr(obj, "dim"):
                 out[("timed", name)] = obj
         if float(protocol.intrinsic_noise) > 0:
-            # the same stream as running.build_simulation
-            out[("timed", "intrinsic_values")] = intrinsic_noise_values(protocol, n)[0]
+            # the same table as the assembly's
+            out[("timed", "intrinsic_values")] = intrinsic_noise(
+                protocol.intrinsic_noise, protocol.intrinsic_tau, protocol.seed,
+                protocol.duration, n)[0]
         return out
 
     def _run_args(self, protocol: Protocol) -> dict:

@@ -1,20 +1,18 @@
 """Running a protocol on a backend: ``run(protocol, backend=...) -> Recording``.
 
-One protocol run is one Brian2 build: every (condition, trial) copy is a block of neurons
-of the same group(s), stimulus values per copy are per-neuron variables, and the frozen
-stimulus noise is a TimedArray shared by all copies.  Divergence (NaN or inf in the
-membrane potential) raises :class:`~hhlif.models.errors.DivergenceError`.
+One protocol run is one Brian2 build (:func:`~hhlif.protocols.simulation.assembly.assemble`):
+every (condition, trial) copy is a block of neurons of the same group(s), stimulus values
+per copy are per-neuron variables, and the frozen stimulus noise is a TimedArray shared by
+all copies.  Here: the run itself, the Ctrl-C guard (:func:`interruptible`), the size check
+before building (:func:`check_size`) and the one place a Recording is made from the
+monitors (:func:`collect`).  Divergence (NaN or inf in the membrane potential) raises
+:class:`~hhlif.models.errors.DivergenceError`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import math
-import platform
 import signal
-import sys
 import threading
 import time
 
@@ -26,10 +24,11 @@ from hhlif.models.units import display_unit, format_quantity
 from hhlif.protocols.backends import get_backend
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
-from hhlif.protocols.stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
+from hhlif.protocols.simulation.assembly import assemble
+from hhlif.protocols.simulation.provenance import VERBOSE, provenance, say, structure_key
 
-__all__ = ["run", "build_simulation", "interruptible", "estimate_size", "check_size",
-           "physical_memory", "format_bytes"]
+__all__ = ["run", "collect", "interruptible", "estimate_size", "check_size",
+           "physical_memory", "format_bytes", "VERBOSE"]
 
 #: Optimistic throughput (neuron-steps per second) of each backend, for the time estimate
 #: of :func:`check_size` (benchmarks/RESULTS.md measures 0.8 M (HH) to 1.8 G (LIF)).
@@ -53,128 +52,6 @@ _quiet_unused_object_warnings()
 
 #: Above this many neuron-steps a run reports its progress.
 PROGRESS_THRESHOLD = 2e8
-
-
-def build_simulation(protocol: Protocol):
-    """Create the Brian2 objects of a protocol (inside an active device).
-
-    Returns
-    -------
-    populations : dict of str to hhlif.models.Population
-    objects : list
-        Every Brian2 object (groups, synapses, Poisson sources).
-    labels : dict of str to (trial, condition) arrays, one value per model neuron
-    """
-    from brian2 import Hz, NeuronGroup, PoissonInput, Synapses, TimedArray, amp, meter, second
-
-    model = protocol.neuron_model
-    copies = protocol.n_copies
-    stim_values, model_values = protocol.per_copy_values()
-    stimulus = protocol.stimulus.with_values(**stim_values) if stim_values else protocol.stimulus
-    dt = protocol.integration_dt
-
-    if protocol.network is not None:
-        populations, objects, labels = protocol.network.build(
-            model, copies=copies, stimulus=stimulus, duration=protocol.duration,
-            parameters=model_values, method=protocol.integration_method, dt=dt,
-            intrinsic=(protocol.intrinsic_noise, protocol.intrinsic_tau, protocol.seed),
-            trials=int(protocol.trials))
-        return populations, objects, labels
-
-    n = copies
-    code = stimulus_code(stimulus, "stim_", n, protocol.duration)
-    expression = code.expression
-    extra = [code.declarations]
-    namespace = dict(code.namespace)
-    if float(protocol.intrinsic_noise) > 0:
-        values, sample_dt = intrinsic_noise_values(protocol, n)
-        namespace["intrinsic_values"] = TimedArray(values, dt=sample_dt)
-        expression += " + intrinsic_values(t, neuron_index)"
-    if code.synaptic:
-        extra.append("dI_syn/dt = -I_syn/tau_syn_input : amp/meter**2")
-        expression += " + I_syn"
-        (_, first), = code.synaptic[:1] or [(None, None)]
-        namespace["tau_syn_input"] = first.tau_syn
-    population = model.build(n, input_expression=expression,
-                             extra_equations="\n".join(e for e in extra if e),
-                             variables=code.variables, parameters=model_values,
-                             namespace=namespace, method=protocol.integration_method, dt=dt,
-                             name="neurons")
-    objects = list(population.objects)
-    for prefix, poisson in code.synaptic:
-        rate = poisson.rate
-        if np.ndim(rate) == 0 and not poisson.modulation:
-            objects.append(PoissonInput(population.inputs, "I_syn", int(poisson.n_sources),
-                                        rate, weight=f"{float(poisson.weight)!r}*amp/meter**2"))
-        else:
-            # per-neuron or modulated rates: explicit sources, ``n_sources`` per neuron
-            k = int(poisson.n_sources)
-            rates = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
-            src = NeuronGroup(n * k, "source_rate : hertz (constant)",
-                              threshold=f"rand() < ({poisson.rate_expression('source_rate')})*dt",
-                              namespace={}, dt=dt, name="poisson_sources")
-            src.source_rate = np.repeat(rates, k) * Hz
-            syn = Synapses(src, population.inputs, model="w : amp/meter**2 (constant)",
-                           on_pre="I_syn_post += w", namespace={}, dt=dt, name="poisson_synapses")
-            syn.connect(j=f"i // {k}")
-            syn.w = np.repeat(np.broadcast_to(np.asarray(poisson.weight, dtype=float), (n,)), k) \
-                * (amp / meter**2)
-            objects += [src, syn]
-    trials = int(protocol.trials)
-    labels = {"neurons": (np.arange(n) % trials, np.arange(n) // trials)}
-    return {"neurons": population}, objects, labels
-
-
-def intrinsic_noise_values(protocol: Protocol, n: int):
-    """The per-neuron intrinsic OU noise of a protocol: (values in amp/metre², sample step).
-
-    Drawn from its own seed stream (``SeedSequence([seed, 7919])``), independent of the
-    frozen stimulus noise; shape (steps, n).
-    """
-    from brian2 import amp, meter, second
-
-    sample_dt = min(float(protocol.intrinsic_tau) / 10, 1e-4)
-    steps = int(math.ceil(float(protocol.duration) / sample_dt)) + 1
-    if steps * n > 2e8:
-        raise ParameterError(
-            f"intrinsic_noise: {steps} samples x {n} neurons is too large to hold; use fewer"
-            f" trials or a shorter duration")
-    rng = np.random.default_rng(np.random.SeedSequence([int(protocol.seed), 7919]))
-    noise = ornstein_uhlenbeck(steps, sample_dt, 0.0, float(protocol.intrinsic_noise),
-                               float(protocol.intrinsic_tau), rng, n=n)
-    # ``noise`` holds SI values (A/m²): attach the SI unit, not µA/cm²
-    return noise * (amp / meter**2), sample_dt * second
-
-
-def _record_indices(protocol: Protocol, n: int, labels) -> np.ndarray:
-    spec = protocol.record_neurons
-    trial, condition = labels
-    if spec == "first":
-        idx = np.flatnonzero(trial == 0)[:100]
-    elif spec == "all":
-        idx = np.arange(n)
-    elif isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
-        idx = np.arange(min(int(spec), n))
-    else:
-        idx = np.asarray(spec, dtype=int)
-        if idx.ndim != 1 or (idx.size and (idx.min() < 0 or idx.max() >= n)):
-            raise ParameterError(f"record_neurons={spec!r}: expected 'first', 'all', a count,"
-                                 f" or indices in [0, {n})")
-    return idx
-
-
-def _structure_key(protocol: Protocol, backend_name: str, threads) -> str:
-    """What determines the generated code's structure (not the parameter values)."""
-    desc = protocol.describe()
-    key = {
-        "model": protocol.neuron_model.describe()["equations"],
-        "stimulus": desc["stimulus"]["type"],
-        "n": protocol.n_neurons,
-        "record": desc["record"], "record_neurons": str(protocol.record_neurons),
-        "network": desc["network"], "method": desc["method"], "backend": backend_name,
-        "threads": threads, "name": protocol.name,
-    }
-    return json.dumps(key, sort_keys=True, default=str)
 
 
 def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None,
@@ -215,7 +92,7 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     >>> int(rec.main.spike_counts()[0])
     11
     """
-    from brian2 import Network, SpikeMonitor, StateMonitor, ms, second
+    from brian2 import Network, second
 
     if not isinstance(protocol, Protocol):
         raise ParameterError(f"protocol={protocol!r}: expected an hhlif.protocols.Protocol")
@@ -228,30 +105,15 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     units_total = protocol.n_neurons * protocol.neuron_model.units_per_neuron
     show = progress if progress is not None else \
         VERBOSE["messages"] and units_total * steps > PROGRESS_THRESHOLD
-    key = _structure_key(protocol, be.name, threads)
+    key = structure_key(protocol, be.name, threads)
     wall0 = time.perf_counter()
     with be.session(key, threads=threads, generate_only=generate_only) as session:
         import brian2
 
         brian2.seed(int(protocol.seed))
-        populations, objects, labels = build_simulation(protocol)
-        monitors = {}
-        for name, pop in populations.items():
-            spikes = SpikeMonitor(pop.output, name=f"spikes_{name}".replace("-", "_"))
-            rec_idx = _record_indices(protocol, pop.n, labels[name])
-            variables = [v for v in protocol.record if v in pop.output.variables]
-            unknown = [v for v in protocol.record if v not in pop.output.variables]
-            if unknown and name == next(iter(populations)):
-                raise ParameterError(
-                    f"record={list(protocol.record)!r}: {unknown} are not variables of model"
-                    f" {protocol.neuron_model.name!r}; valid: {sorted(pop.output.variables.keys())[:40]}")
-            state = None
-            if variables and rec_idx.size:
-                state = StateMonitor(pop.output, variables, record=rec_idx, dt=protocol.record_dt,
-                                     name=f"state_{name}".replace("-", "_"))
-            monitors[name] = (spikes, state, rec_idx, variables)
-            objects += [m for m in (spikes, state) if m is not None]
-        net = Network(objects)
+        assembly = assemble(protocol)
+        populations = assembly.populations
+        net = Network(assembly.objects)
         build0 = time.perf_counter()
         report = "text" if show else None
         with interruptible(protocol), _arithmetic_as_divergence(protocol):
@@ -259,26 +121,17 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
                     report_period=10 * second)
             run0 = time.perf_counter()
             if session.directory is not None and not generate_only:
-                _say(f"compiling and running {be.name} build in {session.directory}")
+                say(f"compiling and running {be.name} build in {session.directory}")
             session.build()
         run1 = time.perf_counter()
         if generate_only:
             return session
-        result = _collect(protocol, populations, monitors, labels)
+        result = collect(protocol, assembly)
     wall1 = time.perf_counter()
-    result.provenance.update(_provenance(protocol, be.name, threads, session,
+    result.provenance.update(provenance(protocol, be.name, threads, session,
                                          build=run0 - build0, run=run1 - run0,
                                          wall=wall1 - wall0, populations=populations))
     return result
-
-
-#: Messages such as "compiling ..." go to stderr unless this is False (``hhlif -q``).
-VERBOSE = {"messages": True}
-
-
-def _say(text: str) -> None:
-    if VERBOSE["messages"]:
-        print(f"hhlif: {text}", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
@@ -291,7 +144,7 @@ def interruptible(protocol: Protocol):
     and then raises :class:`~hhlif.models.errors.RunInterrupted`, so no Recording of the
     partial run is ever made.  A second SIGINT raises at once.  Outside the main thread
     (where signals cannot be handled) the block does nothing; the completeness check in
-    :func:`_collect` still refuses a truncated run.
+    :func:`collect` still refuses a truncated run.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -415,7 +268,7 @@ def physical_memory() -> float:
 
 
 def _recorded_count(protocol: Protocol) -> int:
-    """How many neurons :func:`_record_indices` would record, without building the label
+    """How many neurons :func:`~hhlif.protocols.simulation.assembly.record_indices` would record, without building the label
     arrays (an estimate must not allocate what it is about to refuse)."""
     n = int(protocol.n_neurons)
     spec = protocol.record_neurons
@@ -493,8 +346,15 @@ def _divergence_hint(model, protocol) -> str:
     return ""
 
 
-def _collect(protocol, populations, monitors, labels) -> Recording:
+def collect(protocol: Protocol, assembly) -> Recording:
     """The one place a Recording is made from Brian2's monitors (run and ReusableBuild).
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol that was run (its values label the Recording).
+    assembly : hhlif.protocols.simulation.assembly.Assembly
+        Its populations, monitors and labels.
 
     The simulated time comes from the fraction of the last run that Brian2's device
     completed (the runtime loop and the standalone binary's ``last_run_info.txt`` alike);
@@ -512,6 +372,7 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
     simulated_ms = duration_ms * float(fraction)
 
     pops = {}
+    populations, monitors, labels = assembly.populations, assembly.monitors, assembly.labels
     voltage = protocol.neuron_model.voltage
     for name, pop in populations.items():
         spikes, state, rec_idx, variables = monitors[name]
@@ -549,43 +410,3 @@ def _collect(protocol, populations, monitors, labels) -> Recording:
                      condition_labels=protocol.condition_labels(), protocol=protocol.name,
                      model=protocol.neuron_model.name, provenance={},
                      simulated_ms=float(simulated_ms), design=protocol.design())
-
-
-def _provenance(protocol, backend, threads, session, *, build, run, wall, populations) -> dict:
-    import brian2
-
-    from hhlif.protocols._version import __version__
-
-    return {
-        "hhlif_version": __version__,
-        "brian2_version": brian2.__version__,
-        "numpy_version": np.__version__,
-        "python_version": sys.version.split()[0],
-        "platform": platform.platform(),
-        "backend": backend,
-        "threads": threads,
-        "build_directory": str(session.directory) if session.directory else None,
-        "build": session.describe(),
-        "protocol": protocol.describe(),
-        "model": protocol.neuron_model.describe(),
-        "n_units": {k: p.n_units for k, p in populations.items()},
-        "populations_order": list(populations),
-        "wall_time_s": _timers(session, build, run, wall),
-        "fingerprint": hashlib.sha256(json.dumps(protocol.describe(), sort_keys=True)
-                                      .encode()).hexdigest()[:16],
-    }
-
-
-def _timers(session, setup, simulate, wall) -> dict:
-    """Wall times in s: Python set-up, compile (standalone) and the simulation itself."""
-    out = {"setup": round(setup, 6), "build_and_run": round(simulate, 6), "total": round(wall, 6)}
-    if session.directory is not None:
-        timers = session.timers
-        compile_t = timers.get("compile") or {}
-        if isinstance(compile_t, dict):
-            total = sum(v for v in compile_t.values() if isinstance(v, (int, float)))
-            out["compile"] = round(total, 6)
-        run_binary = timers.get("run_binary")
-        if isinstance(run_binary, (int, float)):
-            out["run_binary"] = round(run_binary, 6)
-    return out

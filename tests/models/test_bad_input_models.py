@@ -39,7 +39,9 @@ def _lif():
 
 def _net_build(**neuron_parameters):
     chain = FeedForwardChain(n=2, neuron_parameters=neuron_parameters)
-    return chain.build(models.get("lif"), copies=1, duration=1 * ms)
+    from hhlif.protocols.simulation.assembly import assemble_network
+
+    return assemble_network(chain, models.get("lif"), copies=1, duration=1 * ms)
 
 
 # (id, call, error type, substrings of the one line: parameter, value, expectation)

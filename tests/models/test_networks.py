@@ -11,6 +11,13 @@ from hhlif.models import lif2hh  # noqa: F401  (registers the circuits)
 from hhlif.models.errors import ParameterError
 from hhlif.models.networks import (FeedForwardChain, FullyConnected, RandomEI, SeedChain,
                                    SeedXor, XorCircuit, scale, to_lif2hh, resize)
+from hhlif.protocols.simulation.assembly import assemble_network
+
+
+def _build(network, model=None, **kwargs):
+    """The Brian2 objects of a description (the one assembly path)."""
+    built = assemble_network(network, model, **kwargs)
+    return built.populations, built.objects, built.labels
 
 
 def _load_oracle():
@@ -30,7 +37,7 @@ seed_circuits = _load_oracle()
 
 def _spikes(network, model, duration, **kwargs):
     prefs.codegen.target = "cython"
-    pops, objects, labels = network.build(model, duration=duration, **kwargs)
+    pops, objects, labels = _build(network, model, duration=duration, **kwargs)
     pop = pops["neurons"]
     mon = SpikeMonitor(pop.output)
     BrianNetwork(objects + [mon]).run(duration)
@@ -73,7 +80,7 @@ def test_conversion_has_exactly_four_units_per_neuron():
             assert counts["brian2_neurons"] == 4 * net.n_neurons
             assert counts["synapses"] == net.counts("hh")["synapses"]
             prefs.codegen.target = "numpy"
-            pops, objects, _ = converted.build(copies=2)
+            pops, objects, _ = _build(converted, copies=2)
             groups = [o for o in objects if isinstance(o, NeuronGroup)]
             assert sum(len(g) for g in groups) == 4 * 2 * net.n_neurons
             assert pops["neurons"].n_units == 4 * 2 * net.n_neurons
@@ -190,8 +197,8 @@ def test_seed_chain_of_circuits_is_the_scripts_same_step_update():
                       blocked], axis=1)
     stim = stimuli.ArrayStimulus(values=table * uA / cm**2, sample_dt=1 * ms)
     prefs.codegen.target = "cython"
-    pops, objects, _ = SeedChain().build("s-lif2hh", copies=3, stimulus=stim,
-                                         duration=steps * ms)
+    pops, objects, _ = _build(SeedChain(), "s-lif2hh", copies=3, stimulus=stim,
+                              duration=steps * ms)
     mons = [SpikeMonitor(pops[f"neurons_{k}"].output) for k in (1, 2)]
     BrianNetwork(objects + mons).run(steps * ms)
     gate_blocked = False
@@ -211,17 +218,17 @@ def test_seed_chain_structure():
                                         "brian2_neurons": 3, "synapses": 2}
     assert net.counts("s-lif2hh")["brian2_neurons"] == 12
     prefs.codegen.target = "numpy"
-    pops, objects, labels = net.build("s-lif2hh", copies=2)
+    pops, objects, labels = _build(net, "s-lif2hh", copies=2)
     assert list(pops) == ["neurons_1", "neurons_2", "neurons_3"] == list(labels)
     orders = [(pops[k].units.order, pops[k].output.order) for k in pops]
     flat = [o for pair in orders for o in pair]
     assert flat == sorted(flat) and len(set(flat)) == len(flat)  # unit 1-3, unit 4, next ...
-    pops, _, _ = net.build("hh-shifted", copies=2)
+    pops, _, _ = _build(net, "hh-shifted", copies=2)
     groups = [p.group for p in pops.values()]
     assert [g.order for g in groups] == [0, 10, 20]
     assert all(o.order == g.order for g in groups for o in g.contained_objects)
     with pytest.raises(ParameterError, match="intrinsic_noise"):
-        net.build("hh-shifted", intrinsic=(1 * uA / cm**2, 1 * ms, 0))
+        _build(net, "hh-shifted", intrinsic=(1 * uA / cm**2, 1 * ms, 0))
     with pytest.raises(ParameterError, match="'weight'"):
         SeedChain(weight=1 * uA / cm**2)
 
@@ -236,7 +243,7 @@ def test_seed_xor_level_current_reads_the_old_state():
     assert net.n_neurons == 6 and net.output_neurons().tolist() == [1, 4]
     np.testing.assert_allclose(np.asarray(net.bias() / (uA / cm**2)), [20, 0, 0, 20, 0, 20])
     prefs.codegen.target = "numpy"
-    pops, objects, _ = net.build("lif", duration=30 * ms)
+    pops, objects, _ = _build(net, "lif", duration=30 * ms)
     pop = pops["neurons"]
     v = StateMonitor(pop.output, "v", record=True)  # 'start': the state at t_k
     cur = StateMonitor(pop.output, "I_level", record=True, when="after_groups")

@@ -11,12 +11,12 @@ import pytest
 
 from hhlif.models.errors import DivergenceError
 from hhlif.protocols import run
-from hhlif.protocols.experiments.equivalence import class_protocol, settings_for
+from hhlif.protocols.experiments.equivalence import DEFAULT, class_protocol
 
 
 @pytest.mark.slow
 def test_seed_1002_of_the_default_task_completes_with_the_default_and_diverges_with_rk4():
-    protocol = class_protocol("hh", 10, 1002, settings_for(None))
+    protocol = class_protocol("hh", 10, 1002, DEFAULT)
     assert protocol.n_neurons == 1200 and protocol.integration_method == "rush_larsen2"
     rec = run(protocol, backend="runtime", progress=False)
     counts = rec.main.spike_counts()
