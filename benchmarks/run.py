@@ -44,6 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hhlif.protocols.recordings.neo import write_nix
+
 HERE = Path(__file__).resolve().parent
 MODELS = ("hh", "lif", "tv-lif2hh", "s-lif2hh")
 #: Constant drive per model (µA/cm²): repetitive firing at moderate rates (HH ≈ 70 Hz,
@@ -180,7 +182,7 @@ def _worker_memory(spec: dict) -> dict:
     if spec.get("export"):
         path = Path(tempfile.mkdtemp(prefix="hhlif-bench-")) / "memory.nix"
         t0 = time.perf_counter()
-        rec.save(path, force=True)
+        write_nix(rec, path, force=True)
         out["export_s"] = time.perf_counter() - t0
         out["file_mb"] = path.stat().st_size / 1e6
         path.unlink()

@@ -1,7 +1,8 @@
 """Errors and warnings raised by hhlif (each subclasses a built-in exception type).
 
-:mod:`hhlif.protocols` re-uses these; :mod:`hhlif.analysis` has its own module
-(``hhlif.analysis.errors``) because analysis never imports the simulation side.
+:mod:`hhlif.protocols` re-uses these and adds its own (``hhlif.protocols.errors``:
+divergence, unavailable backends, interrupted runs); :mod:`hhlif.analysis` has its own
+module (``hhlif.analysis.errors``) because analysis never imports the simulation side.
 """
 
 __all__ = [
@@ -9,11 +10,6 @@ __all__ = [
     "UnknownNameError",
     "ParameterError",
     "ParameterUnitError",
-    "DivergenceError",
-    "BackendUnavailableError",
-    "ProtocolScriptError",
-    "IncompleteRunError",
-    "RunInterrupted",
 ]
 
 
@@ -31,24 +27,3 @@ class ParameterError(ValueError):
 
 class ParameterUnitError(ParameterError, TypeError):
     """A parameter given with the wrong physical dimensions."""
-
-
-class DivergenceError(FloatingPointError):
-    """The integration produced NaN/inf: the time step is too large for the dynamics."""
-
-
-class BackendUnavailableError(RuntimeError):
-    """A backend cannot run here (missing compiler, brian2cuda or nvcc)."""
-
-
-class ProtocolScriptError(ValueError):
-    """A protocol script failed to import or defines no usable protocol."""
-
-
-class IncompleteRunError(RuntimeError):
-    """A simulation stopped before the protocol's duration: its results are not saved, cached
-    or analysed."""
-
-
-class RunInterrupted(KeyboardInterrupt):
-    """The user interrupted a run (SIGINT): nothing was written or cached; the CLI exits 130."""

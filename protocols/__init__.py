@@ -2,18 +2,18 @@
 
 The data flow, one subpackage per step (each imports only those before it)::
 
-    stimuli  →  Protocol  →  backends  →  recordings  →  simulation  →  experiments  →  cli
-    (input     (what runs)  (where code   (Recording,    (assembly:     (named          (the hhlif
-    currents)               runs/builds)  Neo, NIX)      THE build      protocols,      command;
-                                                         path; run;     equivalence,    nothing
-                                                         reuse)         sweeps, study)  imports it)
+    errors, stimuli → Protocol → backends → recordings → simulation → experiments → cli
+                                 (where code (Recording,   (assembly:   (named         (the hhlif
+                                 runs/builds) Neo, NIX)    the one      protocols,     command;
+                                                           build path;  equivalence,   nothing
+                                                           run, reuse)  sweeps, study) imports it)
 
 Contents
 --------
 stimuli                    the stimulus library (``Step``, ``Sine``, ``OrnsteinUhlenbeck``, ...)
 Protocol                   what runs: model or network, stimulus, duration, trials, conditions
 run                        run a protocol on a backend → :class:`Recording`
-Recording                  spikes, signals and provenance (:mod:`.recordings`)
+Recording                  spikes, signals and provenance (:mod:`.recordings`; no IO methods)
 to_neo, write_nix, ...     Neo objects and NIX files
 get_backend, available_backends   runtime, cpp, cpp-simd, cuda, auto
 run_many, ReusableBuild    one compile, many runs with new per-neuron values (run_args)

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hhlif.models.errors import BackendUnavailableError
+from hhlif.protocols.errors import BackendUnavailableError
 
 __all__ = ["Backend", "Build", "cache_dir"]
 

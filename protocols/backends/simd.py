@@ -47,7 +47,7 @@ NaN/inf semantics hold there: a NaN membrane potential never crosses a threshold
 reset to a finite value and stays in memory.  Divergence is then detected where fast-math
 cannot reach it: :func:`hhlif.protocols.run` checks the final membrane potential and every
 recorded signal with NumPy (``np.isfinite``) after the run and raises
-:class:`~hhlif.models.errors.DivergenceError` (``tests/protocols/test_simd_backend.py``
+:class:`~hhlif.protocols.errors.DivergenceError` (``tests/protocols/test_simd_backend.py``
 runs HH at a step that diverges, on this backend).
 
 Generated files are patched as they are written (not edited afterwards), so an unchanged

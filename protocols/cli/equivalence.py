@@ -204,7 +204,8 @@ def check_command_outputs(json_path, figures, names, force: bool) -> None:
 def equivalence_command(args) -> int:
     """Body of ``hhlif equivalence``."""
     from hhlif import models
-    from hhlif.models.errors import RunInterrupted, UnknownNameError
+    from hhlif.models.errors import UnknownNameError
+    from hhlif.protocols.errors import RunInterrupted
 
     from hhlif.protocols.backends import get_backend
     from hhlif.protocols.experiments.equivalence import (

@@ -1,17 +1,16 @@
 """Figures of a run: raster, membrane potential with the stimulus underneath, f–I curve.
 
-matplotlib with the Agg backend; every PNG is written atomically.
+matplotlib Figures (no pyplot state), each PNG written atomically by
+:func:`hhlif.analysis.plots.save_figure` (the one saving helper).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+from hhlif.analysis.plots import save_figure
 
-from hhlif.analysis.io import atomic_output
-
-__all__ = ["recording_figures", "figure_names", "save_figure", "unit_label"]
+__all__ = ["recording_figures", "figure_names", "unit_label"]
 
 #: Run figures carry a ``run_`` prefix so that ``hhlif run ... --figures figs/`` and
 #: ``hhlif analyze ... --figures figs/`` (``raster.png``, ...) can share a folder.
@@ -35,36 +34,24 @@ def figure_names(protocol_name: str, records_voltage: bool) -> list[str]:
     return names
 
 
-def save_figure(fig, path, force: bool = False) -> Path:
-    """Save a matplotlib figure to ``path`` atomically, then close it."""
-    import matplotlib.pyplot as plt
-
-    try:
-        return atomic_output(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"),
-                             force=force)
-    finally:
-        plt.close(fig)
-
-
 def recording_figures(recording, folder, force: bool = False) -> list[Path]:
     """Write ``run_raster.png``, ``run_traces.png`` and, for f–I protocols,
     ``run_fi_curve.png`` (see :func:`figure_names`)."""
-    import matplotlib
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    from hhlif.protocols.cli.tables import condition_table
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     pop = recording.main
     # raster
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
     n_show = min(pop.n_neurons, 500)
     sel = pop.spike_indices < n_show
     ax.plot(pop.spike_times[sel], pop.spike_indices[sel], "|", color="k", markersize=4)
-    from matplotlib.ticker import MaxNLocator
-
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # whole neurons
     ax.set_ylim(-0.5, n_show - 0.5)
     ax.set(xlabel="time (ms)", ylabel="neuron", xlim=(recording.t_start, recording.t_stop),
@@ -77,8 +64,8 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
     v = pop.signals.get("v")
     stim = pop.signals.get("I_input")
     if v is not None:
-        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 5), sharex=True,
-                                       gridspec_kw={"height_ratios": [3, 1]})
+        fig = Figure(figsize=(8, 5))
+        ax1, ax2 = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
         for k, neuron in enumerate(v.neurons[:8]):
             label = recording.condition_labels.get(int(pop.condition[neuron]), "") or f"neuron {neuron}"
             ax1.plot(v.times, v.values[:, k], lw=0.8, label=label)
@@ -91,11 +78,10 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
         fig.tight_layout()
         written.append(save_figure(fig, folder / f"{PREFIX}traces.png", force))
     if recording.protocol in ("fi-curve", "sweep"):
-        from hhlif.protocols.cli.main import condition_table
-
         rows = condition_table(recording)
         param, amps, unit = _condition_axis(recording, rows)
-        fig, ax = plt.subplots(figsize=(5, 4))
+        fig = Figure(figsize=(5, 4))
+        ax = fig.subplots()
         ax.plot(amps, [r["rate_hz"] for r in rows], "o-")
         ax.set(xlabel=f"{param} ({unit_label(unit)})", ylabel="firing rate (Hz)",
                title=f"{recording.model}: f–I curve" if recording.protocol == "fi-curve"
@@ -108,11 +94,12 @@ def recording_figures(recording, folder, force: bool = False) -> list[Path]:
 
 def _condition_axis(recording, rows):
     """(parameter, value per row, unit) of the varied parameter, from the recording's
-    design (never parsed back from the labels)."""
-    conditions = (recording.design or {}).get("conditions") or {}
-    names = conditions.get("names") or []
-    if not names:
+    design (:class:`hhlif.analysis.design.Design`; never parsed back from the labels)."""
+    from hhlif.analysis.design import Design
+
+    design = Design.from_dict(recording.design) if recording.design else None
+    if design is None or not design.condition_names:
         return "condition", [r["condition"] for r in rows], ""
-    name = names[0]
-    values = conditions["values"][name]
-    return name, [values[r["condition"]] for r in rows], conditions["units"].get(name, "")
+    name = design.condition_names[0]
+    values = design.condition_values[name]
+    return name, [values[r["condition"]] for r in rows], design.condition_units[name]

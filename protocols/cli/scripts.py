@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hhlif.protocols.cli.main import run_protocol_from_args
+from hhlif.protocols.cli.run import run_protocol_from_args
 from hhlif.protocols.protocol import Protocol
 
 __all__ = ["main_for_script"]

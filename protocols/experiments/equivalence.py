@@ -2,12 +2,6 @@
 
 Contents
 --------
-ClassNetwork
-    A network description (the ``Protocol.network`` interface): ``size`` neurons of one
-    model per copy, each driven by the copy's class current plus private balanced Poisson
-    synaptic noise, optionally coupled by sparse random excitatory synapses within the
-    copy.  Copies are the (class, repeat) pairs of a protocol, so one build simulates every
-    trial of every class.
 class_protocol
     A discrimination task (:data:`PROTOCOLS`) for ``n`` neurons of a model: classes of
     input (frozen OU waveforms or constant currents), ``repeats`` trials each, one build.
@@ -40,22 +34,8 @@ estimate_search, check_search_size
 write_equivalence_outputs
     The results as JSON and one figure per metric (``hhlif equivalence`` and the study).
 
-Metrics and their direction (:mod:`hhlif.analysis.task_metrics`)
------------------------------------------------------------------
-===========  ========================================================================  =====
-mi           I(class; population word): the pooled spike count of every ``bin_ms`` bin,  up
-             quantised in ``mi_levels`` equipopulated levels, the bins forming a word;
-             Panzeri-Treves bias correction (bits; at most log2(classes))
-readout      held-out accuracy of a logistic readout of sqrt-transformed per-neuron        up
-             counts in ``bin_ms`` bins, 5-fold stratified cross-validation
-stats        distance of the candidate's spike statistics from the reference's:         down
-             per class, ln((rate_c + 1 Hz)/(rate_r + 1 Hz)), ISI CV_c − CV_r and noise
-             correlation_c − correlation_r, squared, less their sampling variances,
-             averaged, signed root (see :func:`stats_distance`); the reference level is
-             the reference's own seed-to-seed distance (each seed against the others)
-reliability  coefficient of variation across repeats of the pooled population count,   down
-             averaged over classes (the population's trial-to-trial unreliability)
-===========  ========================================================================  =====
+The metrics and their direction (``mi``, ``readout``, ``stats``, ``reliability``) are
+defined, with their table, in :mod:`hhlif.analysis.task_metrics`.
 
 What ``stats`` can and cannot say: a neuron's rate, ISI CV and noise correlation are
 *intensive* quantities.  With independent neurons (``coupling = 0``, the default) their
@@ -69,8 +49,9 @@ flat in ``n`` on average.  A model against itself then hovers around the referen
 coupling (``coupling > 0``, or the ``ei-classes`` network, whose in-degree grows
 with n) makes the statistics themselves depend on the network size.
 
-Where networks come from: :mod:`hhlif.models` has no network topologies yet, so this module
-carries its own small builder (:class:`ClassNetwork`); by default the neurons are
+The tasks' networks are descriptions in :mod:`hhlif.models.networks`
+(:class:`~hhlif.models.networks.PrivateNoiseNetwork`, ``RandomEI``), built like every other
+network by :func:`hhlif.protocols.simulation.assembly.assemble`; by default the neurons are
 independent (``coupling = 0``).
 """
 
@@ -849,7 +830,7 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
         Bad names, numbers or sizes, all checked before the first simulation.
     hhlif.protocols.experiments.sweeps.SweepError
         Some simulations failed (the others are cached).
-    hhlif.models.errors.RunInterrupted
+    hhlif.protocols.errors.RunInterrupted
         Ctrl-C: the finished simulations are cached, the interrupted one is not.
     """
     from hhlif.protocols._version import __version__

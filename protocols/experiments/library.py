@@ -1,14 +1,18 @@
 """Built-in protocols, by name: ``hhlif list`` shows them, ``hhlif run NAME`` runs them.
 
 Each built-in is a factory with documented parameters and defaults (with units); user
-values replace defaults after a unit check.  A factory returns a :class:`Protocol` — or,
-for protocols that compare several models (``waveforms``), an object with a ``run``
-method returning a Recording.
+values replace defaults after a unit check (:meth:`BuiltinProtocol.make`).  A factory
+returns a :class:`Protocol` or, for protocols that compare several models (``waveforms``,
+``seed-xor``), a comparison object whose ``run`` returns a result.  :data:`BUILTINS` is
+the one explicit table of them: the factories below and those of
+:mod:`~hhlif.protocols.experiments.networks` and
+:mod:`~hhlif.protocols.experiments.waveforms` (nothing registers itself on import).
 
 =============  ===========================================================================
 step           a current step: ``amplitude``, ``start``, ``duration`` (+ ``trials``)
 fi-curve       f–I curve: ``n`` amplitudes from ``i_min`` to ``i_max``, one neuron each, one group;
                steady-state rate (second half of the run), onset-only responses marked
+               (:class:`FiCurve`; :meth:`FiCurve.measure` gives a :class:`FiCurveResult`)
 frozen-noise   repeated trials of one frozen OU current (information analysis)
 sweep          one stimulus or model parameter over ``values``, each a condition in one run
 =============  ===========================================================================
@@ -21,32 +25,66 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from brian2 import Quantity, get_dimensions, ms, second
+from brian2 import Quantity, get_dimensions, ms
 
 from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.units import display_unit, format_quantity
 
 from hhlif.protocols import stimuli as S
+from hhlif.protocols.experiments import networks, waveforms
 from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.recordings.recording import Recording
 
-__all__ = ["BuiltinProtocol", "register_protocol", "get_protocol", "available_protocols",
-           "make_protocol", "FiCurve", "FI_RESPONSES", "rheobase_text"]
+__all__ = ["BuiltinProtocol", "BUILTINS", "get_protocol", "available_protocols",
+           "make_protocol", "step", "fi_curve", "frozen_noise", "sweep", "FiCurve",
+           "FiCurveResult", "FI_RESPONSES", "rheobase_text", "fi_figure"]
 
 CURRENT = S.CURRENT
 
 
 @dataclass(frozen=True)
 class BuiltinProtocol:
-    """A named protocol factory with its parameters and their defaults."""
+    """A named protocol factory with its parameters and their defaults.
+
+    Parameters
+    ----------
+    name : str
+        The name ``hhlif run`` takes.
+    factory : callable
+        Keyword parameters with defaults, plus ``model`` and ``seed``.
+    description : str
+        One line for ``hhlif list``.
+    defaults : dict
+        The factory's parameters (except ``model`` and ``seed``) and their defaults.
+    """
 
     name: str
     factory: Callable[..., Any]
     description: str
     defaults: dict
 
+    @classmethod
+    def of(cls, name: str, factory: Callable, description: str) -> "BuiltinProtocol":
+        """The built-in ``name`` of ``factory``, its defaults read from its signature."""
+        sig = inspect.signature(factory)
+        defaults = {k: p.default for k, p in sig.parameters.items()
+                    if k not in ("model", "seed") and p.default is not inspect.Parameter.empty}
+        return cls(name, factory, description, defaults)
+
     def make(self, model: str | None = None, seed: int = 0, **values):
-        """Build the protocol with ``values`` replacing defaults (units checked)."""
+        """Build the protocol with ``values`` replacing defaults (units checked).
+
+        Values that are not protocol parameters may be parameters of the model the
+        protocol runs (a :class:`Protocol` only).
+
+        Raises
+        ------
+        UnknownNameError
+            A value that is neither a protocol nor a model parameter.
+        ParameterError
+            A value of the wrong unit or kind.
+        """
         unknown = sorted(set(values) - set(self.defaults))
         model_values = {}
         if unknown:
@@ -88,6 +126,7 @@ class BuiltinProtocol:
 
 
 def _check(protocol, key, value, default):
+    """``value`` of parameter ``key`` checked against the kind and unit of ``default``."""
     from hhlif.models.units import format_value
 
     context = f"protocol {protocol!r} parameter"
@@ -126,51 +165,6 @@ def _check(protocol, key, value, default):
     return value
 
 
-_REGISTRY: dict[str, BuiltinProtocol] = {}
-
-
-def register_protocol(name: str, factory: Callable, description: str) -> None:
-    """Register ``factory`` (keyword parameters with defaults, plus ``model`` and ``seed``)."""
-    sig = inspect.signature(factory)
-    defaults = {k: p.default for k, p in sig.parameters.items()
-                if k not in ("model", "seed") and p.default is not inspect.Parameter.empty}
-    _REGISTRY[name] = BuiltinProtocol(name, factory, description, defaults)
-
-
-def available_protocols() -> dict[str, str]:
-    """``{name: description}``."""
-    _load_plugins()
-    return {k: v.description for k, v in sorted(_REGISTRY.items())}
-
-
-def get_protocol(name: str) -> BuiltinProtocol:
-    """The built-in protocol ``name``; unknown names list the valid ones."""
-    _load_plugins()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownNameError(f"protocol {name!r}: unknown protocol; valid protocols are"
-                               f" {', '.join(sorted(_REGISTRY))} (or the path of a protocol"
-                               f" script ending in .py)") from None
-
-
-def make_protocol(name: str, model: str | None = None, seed: int = 0, **values):
-    """``get_protocol(name).make(model, seed, **values)``."""
-    return get_protocol(name).make(model=model, seed=seed, **values)
-
-
-_PLUGINS = ("hhlif.protocols.experiments.waveforms", "hhlif.protocols.experiments.networks")
-
-
-def _load_plugins():
-    """Import protocol modules that register themselves (those that exist)."""
-    import importlib
-    import importlib.util
-
-    for mod in _PLUGINS:
-        if importlib.util.find_spec(mod) is not None:
-            importlib.import_module(mod)
-
 
 # ----------------------------------------------------------------------- built-ins
 def step(model="hh", seed=0, amplitude=10 * CURRENT, start=20 * ms, duration=100 * ms,
@@ -197,7 +191,8 @@ class FiCurve(Protocol):
     length; a condition whose spikes all fall in the first half is marked ``onset only``
     (HH fires one spike at the onset of a current below its rheobase for repetitive
     firing: read as a whole-run rate it is "2 Hz" over 500 ms, which is not a rate).
-    :meth:`rate_table` gives the rows, :meth:`execute` (``hhlif run fi-curve``) prints them.
+    :meth:`rate_table` gives the rows, :meth:`measure` runs and returns them in a
+    :class:`FiCurveResult` (``hhlif run fi-curve`` prints it).
     """
 
     def steady_window(self) -> tuple[float, float]:
@@ -237,39 +232,61 @@ class FiCurve(Protocol):
                          "response": response})
         return rows
 
-    def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
-                json_path=None) -> int:
-        """Run, print the steady-state f–I table, write NIX, JSON and ``run_fi_curve.png``."""
-        import json
-        from pathlib import Path
+    def measure(self, backend: str = "auto", threads: int | None = None) -> "FiCurveResult":
+        """Run the protocol and measure its f–I table (prints and writes nothing).
 
-        from hhlif.protocols.cli.main import format_table
-        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
+        Parameters
+        ----------
+        backend : str
+            Backend name (:func:`hhlif.protocols.backends.get_backend`).
+        threads : int, optional
+            OpenMP threads of the C++ backends.
+
+        Returns
+        -------
+        FiCurveResult
+        """
         from hhlif.protocols.simulation.running import run
 
-        figure = Path(figures) / "run_fi_curve.png" if figures else None
-        check_outputs([out, json_path, figure], force)
-        if figures:
-            check_folder(figures)
         recording = run(self, backend=backend, threads=threads)
         rows = self.rate_table(recording)
-        start, stop = self.steady_window()
-        print(recording.summary())
-        print(f"steady-state rate: spikes in [{start:g}, {stop:g}] ms; 'onset only' = spikes"
-              f" in the first half only (not sustained firing)")
-        print(format_table([{k: _fi_cell(v) for k, v in r.items()} for r in rows]))
-        print(rheobase_text(rows))
-        if out:
-            print(f"wrote {recording.save(out, force=force)}")
-        if json_path:
-            payload = {"rows": rows, "steady_window_ms": [start, stop],
-                       "model": recording.model, "rheobase": rheobase_text(rows)}
-            atomic_output(json_path, lambda tmp: Path(tmp).write_text(
-                json.dumps(payload, indent=2)), force=force)
-            print(f"wrote {json_path}")
-        if figure:
-            print(f"wrote {fi_figure(recording, rows, (start, stop), figure, force=force)}")
-        return 0
+        return FiCurveResult(recording=recording, rows=rows, steady_window=self.steady_window(),
+                             model=recording.model, rheobase=rheobase_text(rows))
+
+
+@dataclass
+class FiCurveResult:
+    """What an ``fi-curve`` run measured.
+
+    Attributes
+    ----------
+    recording : Recording
+        The run (one neuron per current, condition ``c`` = the ``c``-th current).
+    rows : list of dict
+        :meth:`FiCurve.rate_table`: per current its whole-run and steady-state rates,
+        first spike and response.
+    steady_window : tuple of float
+        (start, stop) in ms of the steady-state window.
+    model : str
+    rheobase : str
+        :func:`rheobase_text` of the rows.
+    """
+
+    recording: Recording
+    rows: list
+    steady_window: tuple
+    model: str
+    rheobase: str = ""
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form (what ``hhlif run fi-curve --json`` writes)."""
+        start, stop = self.steady_window
+        return {"rows": self.rows, "steady_window_ms": [start, stop], "model": self.model,
+                "rheobase": self.rheobase}
+
+    def figure(self):
+        """:func:`fi_figure` of this result (a matplotlib Figure, not saved)."""
+        return fi_figure(self.recording, self.rows, self.steady_window)
 
 
 def rheobase_text(rows: list[dict]) -> str:
@@ -292,19 +309,30 @@ def _fi_cell(value):
     return "-" if value is None else value
 
 
-def fi_figure(recording, rows, window, path, force=False):
+def fi_figure(recording, rows, window):
     """Spikes per current over time (steady window shaded) and the f–I curve: whole-run
-    rate (light) and steady-state rate (bold), onset-only currents marked."""
-    import matplotlib
+    rate (light) and steady-state rate (bold), onset-only currents marked.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Parameters
+    ----------
+    recording : Recording
+        An ``fi-curve`` run.
+    rows : list of dict
+        Its :meth:`FiCurve.rate_table`.
+    window : tuple of float
+        The steady-state window (ms).
 
-    from hhlif.protocols.cli.figures import save_figure
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not saved (:func:`hhlif.analysis.plots.save_figure` writes it).
+    """
+    from matplotlib.figure import Figure
 
     pop = recording.main
     amps = np.asarray([r["amplitude_uA_cm2"] for r in rows])
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(10, 4))
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     ax1.axvspan(*window, color="0.93", label="steady-state window")
     for c, amp in enumerate(amps):
         members = np.flatnonzero(pop.condition == c)
@@ -328,7 +356,7 @@ def fi_figure(recording, rows, window, path, force=False):
     ax2.grid(alpha=0.3)
     ax2.legend(fontsize=7)
     fig.tight_layout()
-    return save_figure(fig, path, force)
+    return fig
 
 
 def fi_curve(model="hh", seed=0, i_min=0 * CURRENT, i_max=50 * CURRENT, n=21,
@@ -404,11 +432,54 @@ def sweep(model="hh", seed=0, parameter="amplitude", values=None,
                                                 trials=trials))
 
 
-register_protocol("step", step, "current step (amplitude, start, duration, trials)")
-register_protocol("fi-curve", fi_curve, "f-I curve: n constant currents i_min..i_max, one group;"
-                  " steady-state rate, onset-only responses marked")
-register_protocol("frozen-noise", frozen_noise,
-                  "repeated trials of frozen OU noise + intrinsic noise (mean, std, tau, trials)")
-register_protocol("sweep", sweep, "one parameter over a list of values, each a condition")
+# ----------------------------------------------------------------------- the table
+#: Every built-in protocol: the one table that ``hhlif list`` (:func:`available_protocols`),
+#: :func:`get_protocol` and :func:`make_protocol` read.
+BUILTINS = (
+    BuiltinProtocol.of("step", step, "current step (amplitude, start, duration, trials)"),
+    BuiltinProtocol.of("fi-curve", fi_curve,
+                       "f-I curve: n constant currents i_min..i_max, one group;"
+                       " steady-state rate, onset-only responses marked"),
+    BuiltinProtocol.of("frozen-noise", frozen_noise,
+                       "repeated trials of frozen OU noise + intrinsic noise (mean, std, tau,"
+                       " trials)"),
+    BuiltinProtocol.of("sweep", sweep, "one parameter over a list of values, each a condition"),
+    BuiltinProtocol.of("network", networks.network,
+                       "random E/I network with Poisson drive (n, connection_probability,"
+                       " drive_rate, duration)"),
+    BuiltinProtocol.of("seed-xor", networks.seed_xor,
+                       "seed's tv-LIF2HH XOR scenario (Suppl. Fig. 2): hh vs tv-lif2hh-seed and"
+                       " tv-lif2hh, spike times side by side (cases=1,1 or [[0,1],[1,0]];"
+                       " default all four)"),
+    BuiltinProtocol.of("waveforms", waveforms.waveforms,
+                       "seed's Fig. 3: hh-shifted vs s-lif2hh on the 2-neuron chain, as the"
+                       " seed's script runs it (preset=seed) or with hhlif's conventions"
+                       " (preset=native); shape=constant|sine|square|sawtooth|triangle|all"),
+)
+_BY_NAME = {b.name: b for b in BUILTINS}
 
-_ = second
+
+def available_protocols() -> dict[str, str]:
+    """``{name: description}`` of every built-in, sorted by name."""
+    return {k: v.description for k, v in sorted(_BY_NAME.items())}
+
+
+def get_protocol(name: str) -> BuiltinProtocol:
+    """The built-in protocol ``name``.
+
+    Raises
+    ------
+    UnknownNameError
+        ``name`` is not a built-in; the message lists the valid ones.
+    """
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownNameError(f"protocol {name!r}: unknown protocol; valid protocols are"
+                               f" {', '.join(sorted(_BY_NAME))} (or the path of a protocol"
+                               f" script ending in .py)") from None
+
+
+def make_protocol(name: str, model: str | None = None, seed: int = 0, **values):
+    """``get_protocol(name).make(model, seed, **values)``."""
+    return get_protocol(name).make(model=model, seed=seed, **values)

@@ -5,9 +5,11 @@ Contents
 network              factory registered as ``network`` (``hhlif run network --set n=200``)
 seed_xor             factory registered as ``seed-xor``: the seed's tv-LIF2HH XOR scenario
                      (Supplementary Fig. 2), ``hh`` against both tv-LIF2HH forms
-SeedXorComparison    runs it; ``run`` returns a :class:`SeedXorResult`, ``execute`` prints the
-                     spike times side by side and writes NIX / JSON / a figure
+SeedXorComparison    runs it; ``run`` returns a :class:`SeedXorResult` (``hhlif run seed-xor``
+                     prints it and writes NIX / JSON / the figure)
 SeedXorResult        the Recording (one population per model) and the side-by-side table
+xor_table            per case, neuron and model: spike times, count, max |V − V_hh|
+xor_figure           the output neuron's V per case and model (a matplotlib Figure)
 
 ``network``: any registry model builds the network (``--model lif``, ``--model tv-lif2hh``,
 ...), with the connectivity of :class:`hhlif.models.networks.RandomEI` frozen by
@@ -29,10 +31,7 @@ rising edge is the spike time (m − 1)·dt here).
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,11 +42,11 @@ from hhlif.models.networks import SEED_XOR_NEURONS, RandomEI, SeedXor
 from hhlif.models.units import format_settings
 
 from hhlif.protocols import stimuli as S
-from hhlif.protocols.experiments.library import register_protocol
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import Recording
 
-__all__ = ["network", "seed_xor", "SeedXorComparison", "SeedXorResult", "XOR_MODELS"]
+__all__ = ["network", "seed_xor", "SeedXorComparison", "SeedXorResult", "XOR_MODELS",
+           "xor_table", "xor_figure"]
 
 
 def network(model="hh", seed=0, n=100, connection_probability=0.1, drive_rate=20 * Hz,
@@ -69,11 +68,6 @@ def network(model="hh", seed=0, n=100, connection_probability=0.1, drive_rate=20
                                   g=g, drive_sources=drive_sources, drive_weight=drive_weight,
                                   tau_syn=tau_syn, network_seed=network_seed, trials=trials,
                                   record=record))
-
-
-register_protocol("network", network,
-                  "random E/I network with Poisson drive (n, connection_probability,"
-                  " drive_rate, duration)")
 
 
 # ============================================================================ seed-xor
@@ -115,6 +109,9 @@ class SeedXorResult:
         |V − V_hh| over the recorded samples (mV).
     cases : tuple
     models : tuple
+    settings : dict
+    description : str
+        One line on the scenario (:meth:`SeedXorComparison.description`).
     """
 
     recording: Recording
@@ -122,8 +119,10 @@ class SeedXorResult:
     cases: tuple
     models: tuple
     settings: dict = field(default_factory=dict)
+    description: str = ""
 
     def to_dict(self) -> dict:
+        """JSON-friendly form (what ``hhlif run seed-xor --json`` writes)."""
         return {"cases": [list(c) for c in self.cases], "models": list(self.models),
                 "rows": self.rows, "settings": self.settings}
 
@@ -208,38 +207,14 @@ class SeedXorComparison:
                               simulated_ms=min(simulated), design=self.design())
         return SeedXorResult(recording=recording, rows=xor_table(recording, self.models),
                              cases=self.cases, models=tuple(self.models),
-                             settings=format_settings(self.settings))
+                             settings=format_settings(self.settings),
+                             description=self.description())
 
-    def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
-                json_path=None) -> int:
-        """Run, print the spike times side by side, write NIX, JSON and the figure."""
-        from hhlif.protocols.cli.main import format_table
-        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
-
-        check_outputs([out, json_path], force)
-        if figures:
-            check_folder(figures)
-        result = self.run(backend=backend, threads=threads)
-        print(f"seed-xor: {len(self.cases)} case(s), {self.models[0]} vs"
-              f" {', '.join(self.models[1:])}; forward Euler, dt {_fmt(self.dt)},"
-              f" {_fmt(self.duration)}; spike = V rising above -40 mV")
-        shown = []
-        for r in result.rows:
-            shown.append({"case": r["case"], "neuron": r["neuron"], "model": r["model"],
-                          "spikes": r["spikes"],
-                          "spike times (ms)": ", ".join(f"{t:.3f}" for t in r["times_ms"])
-                          or "-",
-                          "max |V - V_hh| (mV)": _cell(r["max_dv_mV"])})
-        print(format_table(shown))
-        if out:
-            print(f"wrote {result.recording.save(out, force=force)}")
-        if json_path:
-            atomic_output(json_path, lambda tmp: Path(tmp).write_text(
-                json.dumps(result.to_dict(), indent=2)), force=force)
-            print(f"wrote {json_path}")
-        if figures:
-            print(f"wrote {xor_figure(result.recording, self.models, figures, force=force)}")
-        return 0
+    def description(self) -> str:
+        """One line: the cases, the models, the method and step, the spike rule."""
+        return (f"seed-xor: {len(self.cases)} case(s), {self.models[0]} vs"
+                f" {', '.join(self.models[1:])}; forward Euler, dt {_fmt(self.dt)},"
+                f" {_fmt(self.duration)}; spike = V rising above -40 mV")
 
 
 def xor_table(recording: Recording, models) -> list[dict]:
@@ -264,22 +239,21 @@ def xor_table(recording: Recording, models) -> list[dict]:
     return rows
 
 
-def xor_figure(recording: Recording, models, folder, force=False) -> Path:
+def xor_figure(recording: Recording, models):
     """Per case: the output neuron's V of every model (left) and each circuit's V − V_hh
-    (right; the construction's O(dt) difference)."""
-    import matplotlib
+    (right; the construction's O(dt) difference).
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Not saved (``hhlif run seed-xor --figures`` writes it as ``seed_xor.png``).
+    """
+    from matplotlib.figure import Figure
 
-    from hhlif.protocols.cli.figures import save_figure
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     labels = sorted(recording.condition_labels.items())
-    fig, axes = plt.subplots(len(labels), 2, figsize=(10, 1.8 * len(labels) + 0.8),
-                             sharex=True, squeeze=False,
-                             gridspec_kw={"width_ratios": [3, 2]})
+    fig = Figure(figsize=(10, 1.8 * len(labels) + 0.8))
+    axes = fig.subplots(len(labels), 2, sharex=True, squeeze=False,
+                        gridspec_kw={"width_ratios": [3, 2]})
     styles = {0: dict(color="C0", lw=1.6), 1: dict(color="C3", lw=1.0, ls="--"),
               2: dict(color="C2", lw=1.0, ls=":")}
     reference = recording.populations[models[0]].signals["v"]
@@ -305,19 +279,13 @@ def xor_figure(recording: Recording, models, folder, force=False) -> Path:
     fig.suptitle("seed's XOR scenario: hh vs tv-LIF2HH (the script's construction, and its"
                  " dt → 0 limit), forward Euler at the same dt", fontsize=9)
     fig.tight_layout()
-    return save_figure(fig, folder / "seed_xor.png", force)
+    return fig
 
 
 def _fmt(q) -> str:
     from hhlif.models.units import format_quantity
 
     return format_quantity(q)
-
-
-def _cell(value):
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return "-" if value is None else value
 
 
 def seed_xor(model="tv-lif2hh-seed", seed=0, cases=None, duration=40 * ms, dt=0.001 * ms,
@@ -345,8 +313,3 @@ def seed_xor(model="tv-lif2hh-seed", seed=0, cases=None, duration=40 * ms, dt=0.
                                  record_dt=record_dt, input_current=input_current,
                                  weight=weight))
 
-
-register_protocol("seed-xor", seed_xor,
-                  "seed's tv-LIF2HH XOR scenario (Suppl. Fig. 2): hh vs tv-lif2hh-seed and"
-                  " tv-lif2hh, spike times side by side (cases=1,1 or [[0,1],[1,0]];"
-                  " default all four)")

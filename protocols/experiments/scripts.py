@@ -16,7 +16,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from hhlif.models.errors import ProtocolScriptError
+from hhlif.protocols.errors import ProtocolScriptError
 
 from hhlif.protocols.protocol import Protocol
 

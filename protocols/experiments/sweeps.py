@@ -74,11 +74,11 @@ Interruptions
 -------------
 A point is cached only if its function returned normally *and* no interruption happened
 while it ran: a SIGINT (Ctrl-C) received during a point, a Brian2 run stopped early, or
-:class:`~hhlif.models.errors.RunInterrupted` / ``KeyboardInterrupt`` raised by the
+:class:`~hhlif.protocols.errors.RunInterrupted` / ``KeyboardInterrupt`` raised by the
 function.  In this process (``serial``) the interruption propagates as
-:class:`~hhlif.models.errors.RunInterrupted` (a ``KeyboardInterrupt``): the finished points
+:class:`~hhlif.protocols.errors.RunInterrupted` (a ``KeyboardInterrupt``): the finished points
 stay cached, ``hhlif`` prints one line and exits with status 130.  In a Dask worker it
-becomes an :class:`~hhlif.models.errors.IncompleteRunError` failure of that point (the
+becomes an :class:`~hhlif.protocols.errors.IncompleteRunError` failure of that point (the
 worker itself keeps running; ``KeyboardInterrupt`` would take it down), and a Ctrl-C of the
 client cancels the outstanding points and shuts the cluster down.  Workers of the embedded
 cluster preload this module (``dask_setup``), which turns a SIGINT reaching a worker (a
@@ -114,8 +114,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from hhlif.models.errors import (HhlifWarning, IncompleteRunError, ParameterError,
-                                 RunInterrupted)
+from hhlif.models.errors import HhlifWarning, ParameterError
+from hhlif.protocols.errors import IncompleteRunError, RunInterrupted
 
 __all__ = ["SweepRunner", "SweepResult", "SweepError", "run_sweep", "point_key",
            "default_sweep_cache", "code_fingerprint", "verify_entry", "CacheEntryError",

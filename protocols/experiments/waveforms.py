@@ -3,8 +3,9 @@
 Contents
 --------
 waveforms              factory registered as ``waveforms`` (``hhlif run waveforms``)
-WaveformComparison     runs HH and the circuits; ``run`` returns a :class:`WaveformResult`,
-                       ``execute`` prints the tables and writes NIX / JSON / figures
+WaveformComparison     runs HH and the circuits; ``run`` returns a :class:`WaveformResult`
+                       (``hhlif run waveforms`` prints its tables and writes NIX / JSON /
+                       figures)
 WaveformResult         the merged Recording, hhlif's per-neuron table and the script's
                        figures of merit next to the script's own numbers
 SeedWaveformBank       the five waveforms as one stimulus (:class:`~hhlif.protocols.stimuli.
@@ -14,6 +15,8 @@ seed_reference         the script's own output (``data/seed_fig3.json``)
 seed_table             per waveform: the script's figures of merit and hhlif's, side by side
 waveform_table         hhlif's per-neuron statistics of two populations (counts, ISI
                        difference, spike-time error, Γ)
+waveform_figures       one Fig. 3-style figure per candidate (matplotlib Figures)
+PRESET_TEXT            what each preset runs, in words
 
 The scenario (``data/seed_script_semantics.md``, Part A): a 2-neuron feed-forward chain;
 the first neuron gets one of the seed's five waveforms (constant, sine, square, sawtooth,
@@ -47,7 +50,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -59,13 +61,12 @@ from hhlif.models.units import format_settings
 from hhlif.models.networks import FeedForwardChain, SeedChain
 
 from hhlif.protocols import stimuli as S
-from hhlif.protocols.experiments.library import register_protocol
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 
 __all__ = ["waveforms", "WaveformComparison", "WaveformResult", "SeedWaveformBank",
            "seed_figures_of_merit", "seed_reference", "seed_table", "waveform_table",
-           "PRESETS"]
+           "waveform_figures", "PRESETS", "PRESET_TEXT"]
 
 REFERENCE = "hh-shifted"
 EXACT = "tv-lif2hh-shifted"
@@ -341,7 +342,7 @@ class WaveformResult:
     settings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """JSON-friendly form (what ``--json`` writes)."""
+        """The result as a dict (:meth:`to_json` is what ``--json`` writes)."""
         return {"preset": self.preset, "reference": self.reference,
                 "candidates": list(self.candidates), "seed_figures": self.seed_rows,
                 "rows": self.rows, "settings": self.settings,
@@ -350,11 +351,39 @@ class WaveformResult:
                 " mean_isi_difference_ms in ms), F2 = spike_time_error; printed by the"
                 " script only when the counts are equal"}
 
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text (NaN and infinity as strings), what ``hhlif run
+        waveforms --json`` and the study write."""
+        return json.dumps(_json_ready(self.to_dict()), indent=2)
+
     @property
     def agrees(self) -> bool | None:
         """Every waveform agrees with the script (None without the comparison)."""
         flags = [r["agrees"] for r in self.seed_rows if "agrees" in r]
         return all(flags) if flags else None
+
+    @property
+    def preset_text(self) -> str:
+        """What the preset runs, in words (:data:`PRESET_TEXT`)."""
+        return PRESET_TEXT[self.preset]
+
+    @property
+    def runs(self) -> list[dict]:
+        """Per model: ``model``, integration ``method``, ``dt``, ``spikes`` (all neurons)
+        and ``wall_s`` (the run's total wall time, None if not recorded)."""
+        out = []
+        for name, pop in self.recording.populations.items():
+            prov = self.recording.provenance["runs"][name]
+            p = prov["protocol"]
+            out.append({"model": name, "method": p["method"], "dt": p["dt"],
+                        "spikes": len(pop.spike_times),
+                        "wall_s": prov.get("wall_time_s", {}).get("total")})
+        return out
+
+    @property
+    def notes(self) -> list[str]:
+        """The distinct notes of both tables (measures left undefined, and why), sorted."""
+        return sorted({r["note"] for r in self.rows + self.seed_rows if r.get("note")})
 
 
 @dataclass(frozen=True)
@@ -476,53 +505,6 @@ class WaveformComparison:
         """hhlif's per-neuron table (:func:`waveform_table`), every candidate."""
         return self.tables(recording).rows
 
-    # ------------------------------------------------------------------ CLI
-    def execute(self, backend="auto", threads=None, out=None, force=False, figures=None,
-                json_path=None) -> int:
-        """Run, print the tables, write NIX (``out``), JSON and Fig. 3-style figures."""
-        from hhlif.protocols.cli.main import format_table
-        from hhlif.analysis.io import atomic_output, check_folder, check_outputs
-
-        check_outputs([out, json_path], force)
-        if figures:
-            check_folder(figures)
-        result = self.run(backend=backend, threads=threads)
-        recording = result.recording
-        print(f"preset {self.preset}: {PRESET_TEXT[self.preset]}")
-        for name, pop in recording.populations.items():
-            prov = recording.provenance["runs"][name]
-            wall = prov.get("wall_time_s", {}).get("total")
-            p = prov["protocol"]
-            print(f"{name}: {p['method']}, dt {p['dt']}, {len(pop.spike_times)} spikes"
-                  + (f", {wall:.2f} s" if wall is not None else ""))
-        print(f"\nThe script's figures of merit, HH neuron 2 vs circuit 2 ({self.candidates[0]});"
-              f" F1 = mean ISI of the circuit minus HH's, in index units of 0.001 ms"
-              f" (F1 ms = F1 / 1000); F2 = mean |spike-time difference| / mean HH ISI;"
-              f" both printed by the script only for equal counts:")
-        print(format_table([_seed_cells(r) for r in result.seed_rows]))
-        if result.agrees is not None:
-            print("agrees with the script on every waveform (counts, HH spikes within"
-                  " 0.02 ms, circuit spikes on the same 1 ms step, figures within 2 %):"
-                  f" {'yes' if result.agrees else 'NO'}")
-        print("\nhhlif's statistics per chain neuron (isi_difference: mean |ΔISI|, first"
-              " inter-spike interval excluded; spike_time_error over all HH intervals):")
-        print(format_table([{k: _cell(v) for k, v in r.items() if k != "note"}
-                            for r in result.rows]))
-        notes = sorted({r["note"] for r in result.rows + result.seed_rows if r.get("note")})
-        for note in notes:
-            print(f"note: {note}")
-        if out:
-            print(f"wrote {recording.save(out, force=force)}")
-        if json_path:
-            payload = result.to_dict()
-            atomic_output(json_path, lambda tmp: Path(tmp).write_text(
-                json.dumps(_json_ready(payload), indent=2)), force=force)
-            print(f"wrote {json_path}")
-        if figures:
-            for path in waveform_figures(recording, self.candidates, figures, force=force):
-                print(f"wrote {path}")
-        return 0
-
 
 PRESET_TEXT = {
     "seed": "the seed's script (hh-shifted from its initial state, forward Euler, input at"
@@ -531,21 +513,6 @@ PRESET_TEXT = {
     "native": "hhlif's conventions (hh-shifted from rest, rush_larsen2, spike at 25 mV;"
               " exponential synapse; unit-4 feedback in circuit 2; input at the step's start)",
 }
-
-
-def _seed_cells(row: dict) -> dict:
-    out = {"waveform": row["waveform"],
-           "HH2/circuit2": f"{row['hh_spikes']}/{row['circuit_spikes']}",
-           "F1 (0.001 ms)": _cell(row["mean_isi_difference_index"]),
-           "F2": _cell(row["spike_time_error"]), "gamma": _cell(row["gamma"])}
-    if "script_hh_spikes" in row:
-        out.update({"script HH2/circuit2": f"{row['script_hh_spikes']}/"
-                                           f"{row['script_circuit_spikes']}",
-                    "script F1": _cell(row["script_F1"]), "script F2": _cell(row["script_F2"]),
-                    "HH max |dt| (ms)": _cell(row["hh_max_dt_ms"]),
-                    "circuit steps": "same" if row["circuit_same_steps"] else "differ",
-                    "agrees": "yes" if row["agrees"] else "NO"})
-    return out
 
 
 def _chain_population(rec: Recording, model: str) -> PopulationData:
@@ -578,26 +545,26 @@ def _chain_population(rec: Recording, model: str) -> PopulationData:
         signals=signals)
 
 
-def waveform_figures(recording: Recording, candidates, folder, force=False) -> list[Path]:
+def waveform_figures(recording: Recording, candidates) -> dict:
     """One Fig. 3-style figure per candidate: per waveform, the input current and the spike
-    outputs of both chain neurons, HH above the axis and the circuit below."""
-    import matplotlib
+    outputs of both chain neurons, HH above the axis and the circuit below.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        ``{"waveforms_<candidate>.png": figure}``, not saved
+        (:func:`hhlif.analysis.plots.save_figure` writes them).
+    """
+    from matplotlib.figure import Figure
 
-    from hhlif.protocols.cli.figures import save_figure
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     ref = recording.populations[REFERENCE]
-    written = []
+    figures = {}
     labels = sorted(recording.condition_labels.items())
     preset = recording.provenance.get("preset", "")
     for model in candidates:
         cand = recording.populations[model]
-        fig, axes = plt.subplots(len(labels), 1, figsize=(8, 1.9 * len(labels) + 0.6),
-                                 sharex=True, squeeze=False)
+        fig = Figure(figsize=(8, 1.9 * len(labels) + 0.6))
+        axes = fig.subplots(len(labels), 1, sharex=True, squeeze=False)
         for ax, (c, shape) in zip(axes[:, 0], labels):
             stim = ref.signals.get("I_input")
             if stim is not None and (2 * c) in stim.neurons:
@@ -627,14 +594,8 @@ def waveform_figures(recording: Recording, candidates, folder, force=False) -> l
         fig.suptitle(f"HH (shifted, up) vs {model} (down), 2-neuron chain"
                      + (f", preset {preset}" if preset else ""), fontsize=10)
         fig.tight_layout()
-        written.append(save_figure(fig, folder / f"waveforms_{model}.png", force))
-    return written
-
-
-def _cell(value):
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.5g}"
-    return "-" if value is None else value
+        figures[f"waveforms_{model}.png"] = fig
+    return figures
 
 
 def _json_ready(value):
@@ -699,8 +660,3 @@ def waveforms(model="s-lif2hh", seed=0, shape="all", preset="seed", duration=80 
                       reference_dt=reference_dt, weight=weight, tau_syn=tau_syn,
                       feedback=feedback, include_exact=include_exact, delta=delta))
 
-
-register_protocol("waveforms", waveforms,
-                  "seed's Fig. 3: hh-shifted vs s-lif2hh on the 2-neuron chain, as the seed's"
-                  " script runs it (preset=seed) or with hhlif's conventions (preset=native);"
-                  " shape=constant|sine|square|sawtooth|triangle|all")

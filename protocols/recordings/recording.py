@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from hhlif.models.errors import IncompleteRunError
+from hhlif.protocols.errors import IncompleteRunError
 
 __all__ = ["Signal", "PopulationData", "Recording"]
 
@@ -110,7 +110,7 @@ class Recording:
         The simulated time the run actually reached (ms after ``t_start``); None for
         recordings not made by a simulation.  A Recording whose simulation stopped before
         ``t_stop`` cannot exist: construction raises
-        :class:`~hhlif.models.errors.IncompleteRunError`, so a truncated run is never
+        :class:`~hhlif.protocols.errors.IncompleteRunError`, so a truncated run is never
         saved, cached or analysed.
     design : dict
         How the recording was made, for the analysis (:meth:`Protocol.design`: frozen
@@ -159,25 +159,6 @@ class Recording:
         """Mean firing rate of each neuron in Hz over [t_start, t_stop]."""
         pop = self.populations[population] if population else self.main
         return pop.spike_counts() / ((self.t_stop - self.t_start) / 1000.0)
-
-    def to_neo(self, packed: bool | None = None):
-        """This recording as a ``neo.Block`` (see :func:`hhlif.protocols.recordings.neo.to_neo`)."""
-        from hhlif.protocols.recordings.neo import to_neo
-
-        return to_neo(self, packed=packed)
-
-    def save(self, path, *, force: bool = False, packed: bool | None = None):
-        """Write a NIX file atomically (never overwriting without ``force``)."""
-        from hhlif.protocols.recordings.neo import write_nix
-
-        return write_nix(self, path, force=force, packed=packed)
-
-    @classmethod
-    def load(cls, path) -> "Recording":
-        """Read a NIX file written by hhlif back into a Recording."""
-        from hhlif.protocols.recordings.neo import read_nix
-
-        return read_nix(path)
 
     def equals(self, other: "Recording") -> bool:
         """Exact equality of arrays, labels, annotations and provenance."""

@@ -6,7 +6,7 @@ per copy are per-neuron variables, and the frozen stimulus noise is a TimedArray
 all copies.  Here: the run itself, the Ctrl-C guard (:func:`interruptible`), the size check
 before building (:func:`check_size`) and the one place a Recording is made from the
 monitors (:func:`collect`).  Divergence (NaN or inf in the membrane potential) raises
-:class:`~hhlif.models.errors.DivergenceError`.
+:class:`~hhlif.protocols.errors.DivergenceError`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 
-from hhlif.models.errors import DivergenceError, IncompleteRunError, ParameterError, RunInterrupted
+from hhlif.models.errors import ParameterError
+from hhlif.protocols.errors import DivergenceError, IncompleteRunError, RunInterrupted
 from hhlif.models.units import display_unit, format_quantity
 
 from hhlif.protocols.backends import get_backend
@@ -141,7 +142,7 @@ def interruptible(protocol: Protocol):
     Brian2's own handler turns the first SIGINT into an early stop, after which the run
     returns normally with truncated results.  Inside this block a SIGINT instead stops the
     simulation at the end of the current step (runtime) or lets the standalone binary stop,
-    and then raises :class:`~hhlif.models.errors.RunInterrupted`, so no Recording of the
+    and then raises :class:`~hhlif.protocols.errors.RunInterrupted`, so no Recording of the
     partial run is ever made.  A second SIGINT raises at once.  Outside the main thread
     (where signals cannot be handled) the block does nothing; the completeness check in
     :func:`collect` still refuses a truncated run.
@@ -359,7 +360,7 @@ def collect(protocol: Protocol, assembly) -> Recording:
     The simulated time comes from the fraction of the last run that Brian2's device
     completed (the runtime loop and the standalone binary's ``last_run_info.txt`` alike);
     a run that stopped early makes no Recording (:class:`Recording` refuses it with
-    :class:`~hhlif.models.errors.IncompleteRunError`).
+    :class:`~hhlif.protocols.errors.IncompleteRunError`).
     """
     from brian2 import ms
     from brian2.devices.device import get_device

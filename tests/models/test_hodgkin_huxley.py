@@ -101,7 +101,7 @@ def test_strong_hyperpolarisation_rk4_diverges_with_advice_and_exponential_euler
     (4 exp(-(v + 65)/18) /ms, ~3600 /ms) exceeds RK4's stability limit at dt 0.01 ms; the
     error says so, and exponential Euler reaches that analytic steady state (the gates are
     closed there, so only the leak remains)."""
-    from hhlif.models.errors import DivergenceError
+    from hhlif.protocols.errors import DivergenceError
 
     stim = stimuli.Constant(-40 * uA / cm**2)
     with pytest.raises(DivergenceError, match="rush_larsen2"):

@@ -16,7 +16,7 @@ from scipy.integrate import ode, solve_ivp
 from scipy.optimize import brentq
 
 from hhlif import models
-from hhlif.models.errors import DivergenceError
+from hhlif.protocols.errors import DivergenceError
 from hhlif.models.integrators import (METHOD_NAME, RushLarsen2, conditionally_linear_terms,
                                       register_integrators, rush_larsen2, split_groups)
 from hhlif.protocols import Protocol, run, stimuli as S

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from brian2 import Hz, cm, ms, uA
 
-from hhlif.models.errors import BackendUnavailableError, UnknownNameError
+from hhlif.models.errors import UnknownNameError
+from hhlif.protocols.errors import BackendUnavailableError
 from hhlif.protocols import Protocol, get_backend, run, stimuli as S
 from hhlif.protocols.backends.standalone import locked_directory
 

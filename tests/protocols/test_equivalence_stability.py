@@ -9,7 +9,7 @@ stability region ends.  The default integrator (rush_larsen2) completes it.
 import numpy as np
 import pytest
 
-from hhlif.models.errors import DivergenceError
+from hhlif.protocols.errors import DivergenceError
 from hhlif.protocols import run
 from hhlif.protocols.experiments.equivalence import DEFAULT, class_protocol
 

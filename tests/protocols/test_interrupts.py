@@ -19,7 +19,7 @@ import pytest
 
 from hhlif.analysis.errors import OutputExistsError
 from hhlif.analysis.io import TEMPORARY_MARK, atomic_output
-from hhlif.models.errors import IncompleteRunError
+from hhlif.protocols.errors import IncompleteRunError
 from hhlif.protocols.recordings.recording import PopulationData, Recording
 
 HHLIF = [sys.executable, "-c", "import sys; from hhlif.protocols.cli.main import main;"

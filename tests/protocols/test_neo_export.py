@@ -12,6 +12,7 @@ from brian2 import cm, ms, uA
 from hhlif.analysis.errors import OutputExistsError
 from hhlif.protocols import Protocol, Recording, run, stimuli as S
 from hhlif.protocols.recordings.recording import _diff
+from hhlif.protocols.recordings.neo import read_nix, to_neo, write_nix
 
 UNIT = uA / cm**2
 
@@ -33,8 +34,8 @@ def recording():
 @pytest.mark.parametrize("packed", [False, True])
 def test_nix_round_trip_is_exact(recording, tmp_path, packed):
     path = tmp_path / "r.nix"
-    recording.save(path, packed=packed)
-    back = Recording.load(path)
+    write_nix(recording, path, packed=packed)
+    back = read_nix(path)
     assert _diff(recording, back) is None
     assert back.equals(recording)
     assert back.main.signals["v"].unit == "mV"
@@ -45,7 +46,7 @@ def test_nix_round_trip_is_exact(recording, tmp_path, packed):
 @pytest.mark.standalone
 def test_plain_neo_reads_the_file_without_hhlif(recording, tmp_path):
     path = tmp_path / "r.nix"
-    recording.save(path)
+    write_nix(recording, path)
     code = (
         "import sys; sys.modules['hhlif'] = None\n"  # make any hhlif import fail
         "import json, neo\n"
@@ -66,12 +67,12 @@ def test_plain_neo_reads_the_file_without_hhlif(recording, tmp_path):
 @pytest.mark.standalone
 def test_writes_are_atomic_and_never_overwrite(recording, tmp_path):
     path = tmp_path / "r.nix"
-    recording.save(path)
+    write_nix(recording, path)
     before = path.read_bytes()
     with pytest.raises(OutputExistsError, match="exists"):
-        recording.save(path)
+        write_nix(recording, path)
     assert path.read_bytes() == before
-    recording.save(path, force=True)
+    write_nix(recording, path, force=True)
     assert [p.name for p in tmp_path.iterdir()] == ["r.nix"]  # no temporary left behind
 
 
@@ -88,24 +89,24 @@ def test_large_populations_are_packed_with_unpack_helper(tmp_path):
     pop = PopulationData("neurons", "lif", n, idx.astype(np.int64), times, np.zeros(n, int),
                          np.zeros(n, int), {})
     rec = Recording({"neurons": pop}, 0.0, 1000.0, {0: ""}, "custom", "lif", {"x": 1})
-    block = rec.to_neo()
+    block = to_neo(rec)
     trains = block.segments[0].spiketrains
     assert len(trains) == 1 and trains[0].annotations["packed"]
     per_neuron = unpack_spiketrains(trains[0])
     assert len(per_neuron) == n
     for k in (0, 17, 999):
         np.testing.assert_allclose(per_neuron[k].magnitude, np.sort(times[idx == k]))
-    rec.save(tmp_path / "big.nix")
-    assert Recording.load(tmp_path / "big.nix").equals(rec)
+    write_nix(rec, tmp_path / "big.nix")
+    assert read_nix(tmp_path / "big.nix").equals(rec)
 
 
 def test_unreadable_file_gives_clear_error(tmp_path):
     bad = tmp_path / "bad.nix"
     bad.write_text("not a nix file")
     with pytest.raises(ValueError, match="not a readable NIX file"):
-        Recording.load(bad)
+        read_nix(bad)
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        Recording.load(tmp_path / "missing.nix")
+        read_nix(tmp_path / "missing.nix")
 
 
 def test_the_file_records_its_design_with_units(tmp_path):
@@ -129,7 +130,7 @@ def test_the_file_records_its_design_with_units(tmp_path):
                              conditions={})
     assert noisy.design()["time_varying_stimulus"] is True
     path = tmp_path / "d.nix"
-    rec.save(path)
-    back = Recording.load(path)
+    write_nix(rec, path)
+    back = read_nix(path)
     assert back.design == rec.design and back.simulated_ms == rec.simulated_ms
     assert back.equals(rec)

@@ -7,6 +7,7 @@ from brian2 import Hz, ms
 from hhlif.models.errors import ParameterError
 from hhlif.protocols import run
 from hhlif.protocols.experiments.library import available_protocols, make_protocol
+from hhlif.protocols.recordings.neo import read_nix
 
 
 def _spikes(**kw):
@@ -63,7 +64,9 @@ def test_seed_xor_cases_are_checked():
 @pytest.mark.slow
 def test_seed_xor_hh_is_the_scripts_and_both_tv_forms_follow(tmp_path, capsys):
     comparison = make_protocol("seed-xor")
-    code = comparison.execute(backend="auto", out=str(tmp_path / "x.nix"),
+    from hhlif.protocols.cli.run import present
+
+    code = present(comparison, backend="auto", out=str(tmp_path / "x.nix"),
                               figures=str(tmp_path / "figs"), json_path=str(tmp_path / "x.json"))
     assert code == 0
     printed = capsys.readouterr().out
@@ -91,7 +94,7 @@ def test_seed_xor_hh_is_the_scripts_and_both_tv_forms_follow(tmp_path, capsys):
     rec_path = tmp_path / "x.nix"
     from hhlif.protocols.recordings.recording import Recording
 
-    rec = Recording.load(rec_path)
+    rec = read_nix(rec_path)
     assert set(rec.populations) == {"hh", "tv-lif2hh-seed", "tv-lif2hh"}
     assert rec.condition_labels[3] == "(1, 1)" and rec.design["n_conditions"] == 4
     assert (tmp_path / "figs" / "seed_xor.png").stat().st_size > 0

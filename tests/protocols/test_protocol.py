@@ -8,6 +8,7 @@ from brian2 import Hz, cm, mS, ms, mV, uA
 from hhlif.models.errors import ParameterError, ParameterUnitError, UnknownNameError
 from hhlif.protocols import Protocol, run, stimuli as S
 from hhlif.protocols.experiments import library as builtin
+from hhlif.protocols.recordings.neo import to_neo
 
 UNIT = uA / cm**2
 
@@ -78,7 +79,7 @@ def test_intrinsic_noise_off_gives_identical_trials_and_labels_reach_neo():
     assert len(t0) > 2
     np.testing.assert_array_equal(t0, t1)
     np.testing.assert_array_equal(t0, t2)
-    block = rec.to_neo()
+    block = to_neo(rec)
     assert len(block.segments) == 6
     seg = block.segments[4]
     assert (seg.annotations["trial"], seg.annotations["condition"]) == (1, 1)

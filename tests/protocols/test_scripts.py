@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hhlif.models.errors import ProtocolScriptError
+from hhlif.protocols.errors import ProtocolScriptError
 from hhlif.protocols import Protocol, load_protocol_script
 from hhlif.protocols.cli.main import main
 

@@ -24,6 +24,7 @@ from hhlif.protocols.experiments.library import make_protocol
 from hhlif.protocols.recordings.recording import Recording
 from hhlif.protocols.experiments.waveforms import (INDEX_MS, seed_figures_of_merit, seed_reference,
                                        seed_table)
+from hhlif.protocols.recordings.neo import read_nix, write_nix
 
 SCRIPT = seed_reference()
 
@@ -111,7 +112,7 @@ def test_circuit_chain_is_circuit_one_and_circuit_one_is_a_single_lif(result):
 @pytest.mark.slow
 def test_the_nix_file_holds_both_chains_and_the_design(result, tmp_path):
     rec = result.recording
-    back = Recording.load(rec.save(tmp_path / "f3.nix"))
+    back = read_nix(write_nix(rec, tmp_path / "f3.nix"))
     assert set(back.populations) == {"hh-shifted", "s-lif2hh"}
     for name in back.populations:
         np.testing.assert_array_equal(back.populations[name].spike_times,

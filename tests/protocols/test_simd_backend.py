@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from brian2 import Hz, cm, ms, uA
 
-from hhlif.models.errors import DivergenceError
+from hhlif.protocols.errors import DivergenceError
 from hhlif.protocols import Protocol, get_backend, run, stimuli as S
 from hhlif.protocols.backends import available_backends
 from hhlif.protocols.backends.simd import (SIMD_FLAGS, THRESHOLD_FLAGS, patch_state_updater,

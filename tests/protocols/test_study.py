@@ -12,64 +12,6 @@ from hhlif.protocols.experiments.study import StudyConfig, estimate_seconds, run
 TINY = {"repeats": 5, "duration_ms": 30.0, "bin_ms": 10.0, "noise_sources": 20}
 
 
-def test_population_counts_and_metrics_on_a_known_recording():
-    # two classes x 5 repeats x 2 neurons; class 1 spikes 3x as often: counts are exact
-    import numpy as np
-
-    from hhlif.protocols.recordings.recording import PopulationData, Recording
-
-    idx, times = [], []
-    for copy in range(10):
-        k = 1 if copy < 5 else 3
-        for j in range(2):
-            for s in range(k):
-                idx.append(copy * 2 + j)
-                times.append(5.0 + 10.0 * s)
-    order = np.argsort(times, kind="stable")
-    pop = PopulationData("neurons", "lif", 20, np.asarray(idx)[order],
-                         np.asarray(times, dtype=float)[order], np.zeros(20, int),
-                         np.zeros(20, int))
-    rec = Recording({"neurons": pop}, 0.0, 40.0, {0: ""}, "rate-classes", "lif")
-    counts, labels = er.population_counts(rec, n=2, n_classes=2, repeats=5, bin_ms=10.0)
-    assert counts.shape == (10, 2, 4)
-    assert counts[0].tolist() == [[1, 0, 0, 0]] * 2 and counts[9].tolist() == [[1, 1, 1, 0]] * 2
-    assert labels.tolist() == [0] * 5 + [1] * 5
-    trains = [np.asarray(times)[order][np.asarray(idx)[order] == i] for i in range(20)]
-    m = er.response_metrics(counts, labels, 40.0, seed=0, mi_levels=2, spike_times=trains)
-    # deterministic responses that separate the classes: 1 bit, perfect readout, CV 0
-    assert m["mi"] == pytest.approx(1.0, abs=0.1) and m["readout"] == 1.0
-    assert m["reliability"] == 0.0
-    # statistics per class: 1 and 3 spikes in 40 ms; ISIs all 10 ms (CV 0) where defined;
-    # counts do not vary across repeats, so no noise correlation is defined
-    assert m["stats"]["rate_hz"] == pytest.approx([25.0, 75.0])
-    assert m["stats"]["isi_cv"] == [None, 0.0]
-    assert m["stats"]["noise_correlation"] == [None, None]
-
-
-def test_stats_distance_by_hand_and_its_reference_level():
-    import numpy as np
-
-    a = {"rate_hz": [9.0, 19.0], "isi_cv": [0.5, 0.4], "noise_correlation": [0.1, None]}
-    b = {"rate_hz": [4.0, 39.0], "isi_cv": [0.5, 0.7], "noise_correlation": [0.3, 0.2]}
-    # defined pairs: ln(10/5), ln(20/40), 0, -0.3, -0.2 (the None pair is skipped)
-    expected = np.sqrt(np.mean(np.square([np.log(2), np.log(0.5), 0.0, -0.3, -0.2])))
-    assert er.stats_distance(a, b) == pytest.approx(expected, rel=1e-12)
-    assert er.stats_distance(a, a) == 0.0
-    # several reference seeds: rates averaged as ln(rate + 1)
-    assert er.stats_distance(a, [a, a]) == 0.0
-    c = dict(a, rate_hz=[99.0, 19.0])
-    mid = er.stats_distance(a, [a, c])   # mean ln(rate + 1) of class 0: ln(sqrt(10 * 100))
-    assert mid == pytest.approx(np.sqrt(np.log(np.sqrt(10)) ** 2 / 5), rel=1e-12)
-    # the reference level: each seed against the mean of the others
-    assert er.reference_stats_distances([a, a, a]) == [0.0, 0.0, 0.0]
-    levels = er.reference_stats_distances([a, c, a])
-    assert levels[1] == pytest.approx(er.stats_distance(c, a)) and levels[1] > levels[0] > 0
-    with pytest.raises(er.ParameterError, match="classes"):
-        er.stats_distance(a, {k: v[:1] for k, v in b.items()})
-    with pytest.raises(er.ParameterError, match="at least 2"):
-        er.reference_stats_distances([a])
-
-
 def test_self_equivalence_of_a_simulated_network_covers_one(tmp_path, monkeypatch):
     # LIF network of N = 3 against LIF networks of n, other seeds: the ratio is 1 up to
     # seed noise, so the CI must contain 1
@@ -95,7 +37,7 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
     config = StudyConfig.make(True)
     config.fi_duration_ms, config.mi_duration_ms, config.mi_trials = 100.0, 100.0, 8
     config.equivalence_size, config.bootstrap = 2, 200
-    monkeypatch.setattr(er, "QUICK_SETTINGS", dict(er.QUICK_SETTINGS, **TINY))
+    monkeypatch.setattr(er, "QUICK", er.QUICK.updated(TINY))
     path, ok = run_study(tmp_path / "out", config, scheduler="serial")
     text = path.read_text()
     assert ok, text
@@ -165,40 +107,6 @@ def test_ei_task_metrics_and_search_stay_at_two_neurons_or_more(tmp_path):
     assert all(d["rate_hz"] > 0 for rows in details.values() for d in rows)
 
 
-def test_corrected_stats_distance_does_not_shrink_with_n_through_noise_alone():
-    """Independent Poisson neurons, all with the same statistics: the raw distance of a
-    2-neuron network from a 20-neuron reference is inflated by estimation noise (one pair
-    for the correlation, few neurons for the rate); subtracting the sampling variances
-    leaves a distance that is about 0 at every size."""
-    import numpy as np
-
-    rng = np.random.default_rng(11)
-    classes, repeats, duration = 2, 30, 100.0
-    labels = np.repeat(np.arange(classes), repeats)
-    lam = np.where(labels == 0, 3.0, 6.0)[:, None, None]
-
-    def stats(n):
-        counts = rng.poisson(lam, size=(classes * repeats, n, 1))
-        return er.spike_statistics(counts, labels, duration)
-
-    raw = {2: [], 20: []}
-    corrected = {2: [], 20: []}
-    for _ in range(150):
-        reference = [stats(20) for _ in range(3)]
-        for n in (2, 20):
-            cand = stats(n)
-            raw[n].append(er.stats_distance(cand, reference, corrected=False))
-            corrected[n].append(er.stats_distance(cand, reference) ** 2
-                                * np.sign(er.stats_distance(cand, reference)))
-    # the raw distance depends on n through noise alone
-    assert np.mean(raw[2]) > 2 * np.mean(raw[20])
-    # the corrected squared distance is unbiased: its mean is 0 within 3 standard errors
-    for n in (2, 20):
-        d2 = np.asarray(corrected[n])
-        assert abs(d2.mean()) < 3 * d2.std(ddof=1) / np.sqrt(d2.size), (n, d2.mean())
-
-
-# ----------------------------------------------------------------------------- outputs
 def _stub_sections(monkeypatch, fail=(), interrupt=()):
     """Replace the study's sections by fast stubs that write one JSON and a line each."""
     from hhlif.protocols.experiments import study

@@ -15,7 +15,8 @@ import warnings
 
 import pytest
 
-from hhlif.models.errors import HhlifWarning, RunInterrupted
+from hhlif.models.errors import HhlifWarning
+from hhlif.protocols.errors import RunInterrupted
 from hhlif.protocols.experiments import sweeps
 from hhlif.protocols.experiments.sweeps import (CACHE_SCHEMA, SchedulerUnreachableError, SweepRunner,
                                     entry_checksum, run_sweep, verify_entry)
@@ -39,7 +40,7 @@ def square(x, marker_dir=None):
     if _listed(x, "HHLIF_TEST_INTERRUPT"):
         raise KeyboardInterrupt
     if _listed(x, "HHLIF_TEST_INCOMPLETE"):
-        from hhlif.models.errors import IncompleteRunError
+        from hhlif.protocols.errors import IncompleteRunError
         raise IncompleteRunError(f"the run of x={x} stopped early")
     if _listed(x, "HHLIF_TEST_SLEEP"):
         time.sleep(60.0)

@@ -11,9 +11,11 @@ from brian2 import mS, cm, ms, mV, uA
 
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.protocols import stimuli
+from hhlif.protocols.cli.run import present
 from hhlif.protocols.experiments.library import available_protocols, make_protocol
 from hhlif.protocols.recordings.recording import Recording
 from hhlif.protocols.experiments.waveforms import SeedWaveformBank, waveform_table
+from hhlif.protocols.recordings.neo import read_nix
 
 SHORT = dict(duration=20 * ms, reference_dt=0.01 * ms)
 
@@ -63,8 +65,8 @@ def test_seed_preset_builds_the_scripts_settings():
 
 def test_short_seed_run_tables_and_outputs(tmp_path):
     comparison = make_protocol("waveforms", shape="sine", **SHORT)
-    code = comparison.execute(backend="runtime", out=str(tmp_path / "w.nix"),
-                              figures=str(tmp_path / "figs"), json_path=str(tmp_path / "w.json"))
+    code = present(comparison, backend="runtime", out=str(tmp_path / "w.nix"),
+                   figures=str(tmp_path / "figs"), json_path=str(tmp_path / "w.json"))
     assert code == 0
     payload = json.loads((tmp_path / "w.json").read_text())
     assert payload["preset"] == "seed"
@@ -72,7 +74,7 @@ def test_short_seed_run_tables_and_outputs(tmp_path):
     assert [(r["model"], r["neuron"]) for r in rows] == [("s-lif2hh", 1), ("s-lif2hh", 2)]
     assert [r["waveform"] for r in seed_rows] == ["sine"]
     assert "script_F1" not in seed_rows[0]  # a 20 ms run is not compared with the 80 ms script
-    rec = Recording.load(tmp_path / "w.nix")
+    rec = read_nix(tmp_path / "w.nix")
     assert set(rec.populations) == {"hh-shifted", "s-lif2hh"}
     assert rec.condition_labels == {0: "sine"}
     assert rec.populations["hh-shifted"].n_neurons == 2

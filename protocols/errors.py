@@ -1,0 +1,36 @@
+"""Errors raised while running simulations (each subclasses a built-in exception type).
+
+Defined here: what can go wrong in a run (:class:`DivergenceError`,
+:class:`BackendUnavailableError`, :class:`IncompleteRunError`, :class:`RunInterrupted`,
+:class:`ProtocolScriptError`).  Re-exported, so that one import serves a protocol script:
+the parameter errors of :mod:`hhlif.models.errors` and the file errors of
+:mod:`hhlif.analysis.errors` (an existing output, an unsafe file).
+"""
+
+from hhlif.analysis.errors import OutputExistsError, UnsafeFileError
+from hhlif.models.errors import HhlifWarning, ParameterError, ParameterUnitError, UnknownNameError
+
+__all__ = ["DivergenceError", "BackendUnavailableError", "ProtocolScriptError",
+           "IncompleteRunError", "RunInterrupted", "ParameterError", "ParameterUnitError",
+           "UnknownNameError", "HhlifWarning", "OutputExistsError", "UnsafeFileError"]
+
+
+class DivergenceError(FloatingPointError):
+    """The integration produced NaN/inf: the time step is too large for the dynamics."""
+
+
+class BackendUnavailableError(RuntimeError):
+    """A backend cannot run here (missing compiler, brian2cuda or nvcc)."""
+
+
+class ProtocolScriptError(ValueError):
+    """A protocol script failed to import or defines no usable protocol."""
+
+
+class IncompleteRunError(RuntimeError):
+    """A simulation stopped before the protocol's duration: its results are not saved, cached
+    or analysed."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """The user interrupted a run (SIGINT): nothing was written or cached; the CLI exits 130."""
