@@ -32,7 +32,6 @@ from brian2 import (
     farad,
     get_dimensions,
     meter,
-    ms,
     second,
     siemens,
 )
@@ -438,7 +437,7 @@ class NeuronModel:
         shared value for the names in ``shared``."""
         lines = []
         for key, value in self.parameters.items():
-            unit = _unit_string(value)
+            unit = declaration_unit(value)
             flags = "(shared, constant)" if key in shared else "(constant)"
             lines.append(f"{key} : {unit} {flags}")
         return "\n".join(lines)
@@ -542,22 +541,16 @@ class NeuronModel:
             "name": self.name,
             "description": self.description,
             "equations": self.equations.strip(),
-            "parameters": {k: _quantity_string(v) for k, v in self.parameters.items()},
-            "initial": {k: (v if isinstance(v, str) else _quantity_string(v))
+            "parameters": {k: format_quantity(v) for k, v in self.parameters.items()},
+            "initial": {k: (v if isinstance(v, str) else format_quantity(v))
                         for k, v in self.initial.items()},
             "threshold": self.threshold,
             "reset": self.reset,
             "refractory": self.refractory if isinstance(self.refractory, (str, type(None)))
-            else _quantity_string(self.refractory),
+            else format_quantity(self.refractory),
             "method": self.method,
-            "dt": _quantity_string(self.dt),
+            "dt": format_quantity(self.dt),
             "units_per_neuron": self.units_per_neuron,
             "references": self.references,
         }
 
-
-_unit_string = declaration_unit
-_quantity_string = format_quantity
-
-
-_ = ms  # re-exported unit used in docstrings
