@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hhlif.protocols.recordings.neo import write_nix
+from hhlif.protocols.recordings.neo import to_neo, write_nix
 
 __all__ = ["run_study", "StudyConfig", "estimate_seconds", "earlier_results", "check_out",
            "STUDY_OUTPUTS"]
@@ -480,7 +480,7 @@ def _section_mi(rep: _Report, config: StudyConfig, backend: str) -> None:
                           duration=config.mi_duration_ms * ms)
         rec = run(p, backend=backend)
         path = write_nix(rec, rep.path("recordings", f"frozen_noise_{model}.nix"), force=rep.force)
-        res = information_from_recording(rec, n_bootstrap=20 if config.quick else 50)
+        res = information_from_recording(to_neo(rec), n_bootstrap=20 if config.quick else 50)
         d = res.to_dict()
         payload[model] = d
         ci = d.get("ci") or [math.nan, math.nan]
