@@ -239,6 +239,3 @@ def _cmd_mi(args) -> int:
 #: The built-in sub-commands and their functions (those of :data:`EXTENSIONS` set theirs).
 COMMANDS = {"list": _cmd_list, "run": run_command, "info": _cmd_info, "analyze": _cmd_analyze,
              "compare": _cmd_compare, "mi": _cmd_mi}
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -89,7 +89,7 @@ def test_diverging_integration_is_reported_with_advice(capsys):
 
 
 def test_console_script_is_installed():
-    result = subprocess.run([sys.executable, "-m", "hhlif.protocols.cli.main", "list"],
+    result = subprocess.run([sys.executable, "-m", "hhlif.protocols.cli", "list"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "models:" in result.stdout
 

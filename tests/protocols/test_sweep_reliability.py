@@ -363,7 +363,7 @@ def test_a_killed_real_equivalence_run_resumes_from_its_finished_simulations(tmp
     cache = tmp_path / "sweeps"
     outputs = ["--json", str(tmp_path / "out" / "r.json"), "--figures",
                str(tmp_path / "out" / "figs")]
-    cmd = [sys.executable, "-m", "hhlif.protocols.cli.main", "equivalence", "-q", *TASK,
+    cmd = [sys.executable, "-m", "hhlif.protocols.cli", "equivalence", "-q", *TASK,
            "--cache", str(cache), *outputs]
     env = dict(os.environ, HHLIF_CACHE=str(tmp_path / "hc"))
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
