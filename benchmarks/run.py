@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.worker_process import run_worker
 from hhlif.protocols.recordings.neo import write_nix
 
 HERE = Path(__file__).resolve().parent
@@ -297,59 +298,28 @@ def _configure_cuda() -> None:
 
 
 def measure(spec: dict, timeout: float = 900) -> dict:
-    """Run one measurement in a fresh Python process; adds process time and peak RSS.
-
-    A fresh ``HHLIF_CACHE`` makes the compile time that of a first build.
-    """
-    env = dict(os.environ)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    cache = tempfile.mkdtemp(prefix="hhlif-bench-cache-")
-    env["HHLIF_CACHE"] = cache
-    root = str(HERE.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    out_file = Path(cache) / "result.json"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.run", "--worker", json.dumps(spec),
-                             "--worker-out", str(out_file)], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = t0 + timeout
-    output = []
-    # read output while waiting (avoid pipe deadlock); wait4 gives the child's own rusage
-    import threading
-
-    reader = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)
-    reader.start()
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.05)
-    process_s = time.perf_counter() - t0
-    reader.join(timeout=5)
+    """Run one measurement in a fresh Python process (:func:`run_worker`); adds process time
+    and peak RSS.  A fresh ``HHLIF_CACHE`` makes the compile time that of a first build."""
+    run = run_worker("benchmarks.run", spec, timeout=timeout, prefix="hhlif-bench-cache-")
     result = dict(spec)
-    result["process_s"] = process_s
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024.0
-    if out_file.exists():
-        result.update(json.loads(out_file.read_text()))
+    result["process_s"] = run.wall_s
+    result["peak_rss_mb"] = run.peak_rss_mb
+    if run.result is not None:
+        result.update(run.result)
         result["ok"] = True
     else:
         result["ok"] = False
-        result["error"] = "".join(output)[-2000:]
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            timed_out = process_s > timeout
+        result["error"] = run.output[-2000:]
+        if os.WIFSIGNALED(run.status):
+            sig = os.WTERMSIG(run.status)
+            timed_out = run.wall_s > timeout
             result["error_summary"] = (
-                f"killed after {process_s:.0f} s at peak RSS {result['peak_rss_mb'] / 1024:.1f}"
+                f"killed after {run.wall_s:.0f} s at peak RSS {result['peak_rss_mb'] / 1024:.1f}"
                 f" GiB (signal {sig}; "
                 + ("over the time limit)" if timed_out else
                    f"machine memory {_memory_gib():.0f} GiB: out of memory)"))
     if result.get("loop_s"):
         result["throughput"] = spec["n"] * spec["steps"] / result["loop_s"]
-    subprocess.run(["rm", "-rf", cache], check=False)
     return result
 
 

@@ -74,10 +74,7 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -85,6 +82,7 @@ import numpy as np
 
 from benchmarks.hh_accuracy import (CONVENTIONS, NOISE, STEP_UA, TOLERANCE_MS, WINDOW_MS,
                                     _hh_rhs, _rest, input_table, lsoda_spikes, match_spikes)
+from benchmarks.worker_process import run_worker
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "results" / "time_to_solution"
@@ -397,48 +395,22 @@ def measure(spec: dict, timeout: float = 900, retries: int = 3) -> dict:
 
 
 def _measure_once(spec: dict, timeout: float = 900) -> dict:
-    """Run one worker in a fresh Python process (fresh ``HHLIF_CACHE``, so compilation is a
-    first build); adds the process's wall and CPU time (``os.wait4``, children included:
-    the compiler and the standalone binary) and peak RSS."""
-    env = dict(os.environ)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    scratch = tempfile.mkdtemp(prefix="hhlif-tts-")
-    env["HHLIF_CACHE"] = scratch
-    env["OMP_NUM_THREADS"] = "1"
-    root = str(HERE.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    spec = dict(spec)
-    if spec["kind"] == "brian2":
-        spec["build_directory"] = str(Path(scratch) / "standalone")
-    out_file = Path(scratch) / "result.json"
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.time_to_solution", "--worker",
-                             json.dumps(spec), "--worker-out", str(out_file)], cwd=root,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = []
-    reader = threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True)
-    reader.start()
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() - t0 > timeout:
-            proc.kill()
-            pid, status, usage = os.wait4(proc.pid, 0)
-            break
-        time.sleep(0.02)
-    reader.join(timeout=5)
-    result = {"spec": {k: v for k, v in spec.items() if k != "build_directory"},
-              "process_wall_s": time.perf_counter() - t0,
-              "process_cpu_s": usage.ru_utime + usage.ru_stime,
-              "peak_rss_mb": usage.ru_maxrss / 1024.0}
-    if out_file.exists():
-        result.update(json.loads(out_file.read_text()))
+    """Run one worker in a fresh Python process (:func:`run_worker`: fresh ``HHLIF_CACHE``,
+    so compilation is a first build; one OpenMP thread); adds the process's wall and CPU
+    time (children included: the compiler and the standalone binary) and peak RSS."""
+    scratch_entries = (lambda scratch: {"build_directory": str(scratch / "standalone")}) \
+        if spec["kind"] == "brian2" else None
+    run = run_worker("benchmarks.time_to_solution", spec, timeout=timeout,
+                     prefix="hhlif-tts-", env={"OMP_NUM_THREADS": "1"},
+                     in_scratch=scratch_entries)
+    result = {"spec": dict(spec), "process_wall_s": run.wall_s, "process_cpu_s": run.cpu_s,
+              "peak_rss_mb": run.peak_rss_mb}
+    if run.result is not None:
+        result.update(run.result)
         result["ok"] = True
     else:
         result["ok"] = False
-        result["error"] = "".join(output)[-3000:]
-    subprocess.run(["rm", "-rf", scratch], check=False)
+        result["error"] = run.output[-3000:]
     return result
 
 
