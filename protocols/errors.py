@@ -12,7 +12,8 @@ from hhlif.models.errors import HhlifWarning, ParameterError, ParameterUnitError
 
 __all__ = ["DivergenceError", "BackendUnavailableError", "ProtocolScriptError",
            "IncompleteRunError", "RunInterrupted", "ParameterError", "ParameterUnitError",
-           "UnknownNameError", "HhlifWarning", "OutputExistsError", "UnsafeFileError"]
+           "UnknownNameError", "HhlifWarning", "OutputExistsError", "UnsafeFileError",
+           "checked_option"]
 
 
 class DivergenceError(FloatingPointError):
@@ -34,3 +35,17 @@ class IncompleteRunError(RuntimeError):
 
 class RunInterrupted(KeyboardInterrupt):
     """The user interrupted a run (SIGINT): nothing was written or cached; the CLI exits 130."""
+
+
+def checked_option(option: str, value, check):
+    """Run ``check()`` (an output or folder check); its error names ``option``.
+
+    An existing output stays :class:`OutputExistsError`; any other refusal (a file where a
+    folder should be, a folder that cannot be written) becomes one ParameterError line.
+    """
+    try:
+        return check()
+    except OutputExistsError as exc:
+        raise OutputExistsError(f"{option}={str(value)!r}: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"{option}={str(value)!r}: {exc}") from None

@@ -35,6 +35,8 @@ import re
 import sys
 from pathlib import Path
 
+from hhlif.protocols.errors import checked_option
+
 __all__ = ["add_commands", "equivalence_command", "write_outputs", "parse_integer",
            "checked_option"]
 
@@ -154,23 +156,6 @@ def _parse_settings(items) -> dict:
         key, value = parse_assignment(item)
         out[key] = value
     return out
-
-
-def checked_option(option: str, value, check):
-    """Run ``check()`` (an output or folder check); its error names ``option``.
-
-    An existing output stays :class:`OutputExistsError`; any other refusal (a file where a
-    folder should be, a folder that cannot be written) becomes one ParameterError line.
-    """
-    from hhlif.analysis.errors import OutputExistsError
-    from hhlif.models.errors import ParameterError
-
-    try:
-        return check()
-    except OutputExistsError as exc:
-        raise OutputExistsError(f"{option}={str(value)!r}: {exc}") from None
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"{option}={str(value)!r}: {exc}") from None
 
 
 def check_command_outputs(json_path, figures, names, force: bool) -> None:

@@ -158,6 +158,7 @@ def check_out(out, force: bool = False, option: str = "--out") -> Path:
     from hhlif.analysis.errors import OutputExistsError
     from hhlif.analysis.io import check_folder
     from hhlif.models.errors import ParameterError
+    from hhlif.protocols.errors import checked_option
 
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -168,12 +169,8 @@ def check_out(out, force: bool = False, option: str = "--out") -> Path:
         raise OutputExistsError(f"{option}={str(out)!r}: holds the results of an earlier study"
                                 f" ({listed}); expected a new or empty folder, or pass --force"
                                 f" to overwrite them")
-    try:  # an unwritable folder: one line naming the option
-        check_folder(out, what=f"folder {str(out)!r}")
-    except OutputExistsError as exc:
-        raise OutputExistsError(f"{option}={str(out)!r}: {exc}") from None
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"{option}={str(out)!r}: {exc}") from None
+    # an unwritable folder: one line naming the option
+    checked_option(option, out, lambda: check_folder(out, what=f"folder {str(out)!r}"))
     return out
 
 
