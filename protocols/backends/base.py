@@ -125,14 +125,17 @@ class Backend:
         raise NotImplementedError
 
     def _build(self, build: Build) -> None:
-        build.compiled += 0
+        raise NotImplementedError
 
     def _compile(self, build: Build) -> None:
-        raise BackendUnavailableError(f"backend {self.name!r}: builds cannot be compiled and"
-                                      f" rerun on this backend (use cpp or cpp-simd)")
+        raise self._no_reruns()
 
     def _run_binary(self, build: Build, run_args: dict) -> None:
-        self._compile(build)
+        raise self._no_reruns()
+
+    def _no_reruns(self) -> BackendUnavailableError:
+        return BackendUnavailableError(f"backend {self.name!r}: builds cannot be compiled and"
+                                       f" rerun on this backend (use cpp or cpp-simd)")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
