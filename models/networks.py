@@ -709,6 +709,9 @@ class PrivateNoiseNetwork:
     def __post_init__(self):
         if isinstance(self.size, bool) or int(self.size) != self.size or self.size < 1:
             raise ParameterError(f"size={self.size!r}: expected an integer >= 1")
+        for key, minimum in (("noise_sources", 1), ("repeats", 1), ("n_classes", 1),
+                             ("waveform_seed", 0)):
+            _check_int(key, getattr(self, key), minimum)
         for key, unit, sign in self._QUANTITIES:
             object.__setattr__(self, key, check_quantity(
                 key, getattr(self, key), unit, positive=sign == "positive",

@@ -255,3 +255,11 @@ def test_seed_xor_level_current_reads_the_old_state():
         want = w * above[a] - w * above[b]
         np.testing.assert_allclose(np.asarray(cur.I_level[o] / (uA / cm**2)), want, atol=1e-9)
     assert above[0].any() and not above[0].all()  # the test means something
+
+
+@pytest.mark.parametrize("field", ["noise_sources", "repeats", "n_classes"])
+def test_private_noise_network_refuses_counts_below_one(field):
+    from hhlif.models.networks import PrivateNoiseNetwork
+
+    with pytest.raises(ParameterError, match=f"'{field}'=0: expected an integer >= 1"):
+        PrivateNoiseNetwork(size=2, **{field: 0})
