@@ -201,7 +201,9 @@ def present(protocol, backend: str = "auto", threads: int | None = None, out=Non
     args = argparse.Namespace(backend=backend, threads=threads, out=out, force=force,
                               figures=figures, json=json_path, size_limit=size_limit,
                               quiet=False)
-    return presentation_of(protocol).present(protocol, get_backend(backend).name, args)
+    presentation = presentation_of(protocol)
+    check_run_outputs(protocol, args, presentation)  # every output before a long run
+    return presentation.present(protocol, get_backend(backend).name, args)
 
 
 def check_run_outputs(protocol, args, presentation: "Presentation | None" = None) -> None:

@@ -190,3 +190,21 @@ def test_equivalence_command_prints_ratios_and_resumes_from_its_cache(tmp_path, 
     assert cached["provenance"]["sweep"]["computed"] == 0
     assert cached["provenance"]["sweep"]["cached"] == computed
     assert cached["points"] == stats["points"]
+
+
+def test_present_checks_every_output_before_running(tmp_path, monkeypatch):
+    """From Python, as on the command line: an existing output is refused before the run."""
+    from brian2 import ms
+
+    from hhlif.analysis.errors import OutputExistsError
+    from hhlif.protocols import Protocol
+    from hhlif.protocols.cli import run as cli_run
+    from hhlif.protocols.simulation import running
+
+    out = tmp_path / "r.nix"
+    out.write_text("earlier")
+    ran = []
+    monkeypatch.setattr(running, "run", lambda *a, **k: ran.append(1))
+    with pytest.raises(OutputExistsError):
+        cli_run.present(Protocol(model="lif", duration=10 * ms), backend="runtime", out=out)
+    assert ran == [] and out.read_text() == "earlier"
