@@ -7,8 +7,8 @@ SpikeData
     (``indices``, ``times``) plus per-neuron metadata (trial, condition,
     population, index within the population).
 load_spikes
-    Build a :class:`SpikeData` from a Recording (anything with ``to_neo()``),
-    a ``neo.Block``, a ``neo.Segment``, a list of ``neo.SpikeTrain`` or a path
+    Build a :class:`SpikeData` from anything with ``to_neo()`` returning a Block,
+    a ``neo.Block`` (an hhlif Recording: ``hhlif.protocols.to_neo(recording)``), a ``neo.Segment``, a list of ``neo.SpikeTrain`` or a path
     to a file (NIX written by hhlif or by plain Neo, and the other formats of
     :data:`SAFE_READERS`: readers that never run code from the file).
 read_neo_file
@@ -606,8 +606,8 @@ def load_spikes(source: Any) -> SpikeData:
     ----------
     source : object
         One of: a :class:`SpikeData` (returned as is); an object with a
-        ``to_neo()`` method returning a ``neo.Block`` (an hhlif Recording);
-        a ``neo.Block``; a ``neo.Segment``; a ``neo.SpikeTrain`` or a list of
+        ``to_neo()`` method returning a ``neo.Block``; a ``neo.Block`` (an hhlif
+        Recording converted with ``hhlif.protocols.to_neo``); a ``neo.Segment``; a ``neo.SpikeTrain`` or a list of
         them; a ``str`` or ``pathlib.Path`` to a NIX file (read with
         ``neo.io.NixIO(mode='ro')``) or to another format of
         :data:`SAFE_READERS` (see :func:`read_neo_file`).
@@ -666,8 +666,9 @@ def load_spikes(source: Any) -> SpikeData:
         seg.spiketrains.extend(source)
         return _from_block(_shallow_block(seg), "list of SpikeTrain")
     raise AnalysisInputError(
-        f"source of type {type(source).__name__}: expected a Recording (with to_neo()), "
-        "neo.Block, neo.Segment, list of neo.SpikeTrain, SpikeData or a path")
+        f"source of type {type(source).__name__}: expected a neo.Block (an hhlif Recording:"
+        " hhlif.protocols.to_neo(recording)), an object with to_neo(), neo.Segment, list of"
+        " neo.SpikeTrain, SpikeData or a path")
 
 
 class _BlockView:

@@ -292,8 +292,6 @@ def cost_standalone(model_name, method, backend, n, steps, dt_ms=0.01):
 
     from hhlif.protocols import Protocol, run, stimuli
 
-    if backend == "cpp-simd":
-        import hhlif.protocols.backends.simd  # noqa: F401  (registers cpp-simd)
     from benchmarks.run import _loop_seconds
 
     p = Protocol(model=model_name, stimulus=stimuli.Constant(amplitude=STEP_UA * uA / cm**2),

@@ -24,7 +24,7 @@ with ``--gpu``, brian2cuda's ``cuda`` backend.  Each neuron gets its own constan
 * compile = ``make`` time of a fresh build directory (a new cache per measurement);
 * process = wall time of the whole Python process (imports, build, run, read-back);
 * peak RSS of the process (``os.wait4``), and for the memory row a 10⁵-neuron LIF run with
-  spikes recorded, with and without its NIX export (``Recording.save``).
+  spikes recorded, with and without its NIX export (``write_nix``).
 
 The work per measurement is fixed in neuron-steps (``--work-hh``, ``--work-lif``), so the
 duration shrinks as N grows; the figure plots throughput against N.
@@ -95,8 +95,6 @@ def _loop_seconds(rec) -> float | None:
 
 
 def _worker_hhlif(spec: dict) -> dict:
-    if spec["backend"] == "cpp-simd":
-        import hhlif.protocols.backends.simd  # noqa: F401  (registers cpp-simd)
     if spec["backend"] == "cuda":
         _configure_cuda()
     from hhlif.protocols import run
@@ -163,7 +161,6 @@ def _worker_naive(spec: dict) -> dict:
 
 
 def _worker_memory(spec: dict) -> dict:
-    import hhlif.protocols.backends.simd  # noqa: F401
     from hhlif.protocols import run
 
     from brian2 import Hz, cm, ms, uA
@@ -192,8 +189,6 @@ def _worker_memory(spec: dict) -> dict:
 
 def _worker_compare(spec: dict) -> dict:
     """Same small protocol on two backends: spike counts and the largest time difference."""
-    if "cpp-simd" in (spec["backend"], spec["reference"]):
-        import hhlif.protocols.backends.simd  # noqa: F401
     if "cuda" in (spec["backend"], spec["reference"]):
         _configure_cuda()
     from hhlif.protocols import run
@@ -220,7 +215,6 @@ def _worker_reuse(spec: dict) -> dict:
     from brian2 import cm, ms, uA
     from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
-    import hhlif.protocols.backends.simd  # noqa: F401
     from hhlif.protocols import Protocol, run, run_many, stimuli
 
     calls = []

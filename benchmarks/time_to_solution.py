@@ -191,7 +191,6 @@ def _worker_hhlif(spec: dict) -> dict:
     """hhlif's defaults on cpp-simd, one thread: N trials of one input."""
     from brian2 import ms
 
-    import hhlif.protocols.backends.simd  # noqa: F401  (registers cpp-simd)
     from benchmarks.run import _loop_seconds
     from hhlif import models
     from hhlif.protocols import Protocol, run

@@ -23,7 +23,7 @@ mi_command
 Notes
 -----
 Recordings are read with :func:`hhlif.analysis.spike_data.load_spikes`, so a
-Recording (``to_neo()``), a ``neo.Block`` or a NIX file all work. The design is the Block
+``neo.Block`` (a Recording through ``hhlif.protocols.to_neo``) or a NIX file work. The design is the Block
 annotation ``design_json`` (:mod:`hhlif.analysis.design`); the protocol name (Block
 annotation ``protocol``) is only consulted for recordings without one. "Trials as
 neurons": every neuron of the selected population is one trial; its condition is its

@@ -37,8 +37,7 @@ from pathlib import Path
 
 from hhlif.protocols.errors import checked_option
 
-__all__ = ["add_commands", "equivalence_command", "write_outputs", "parse_integer",
-           "checked_option"]
+__all__ = ["add_commands", "equivalence_command", "parse_integer"]
 
 
 def add_commands(subparsers) -> None:
@@ -276,16 +275,3 @@ def format_points(result) -> str:
         lines.append(f"  {p.n:>6}  {p.mean:8.4f}  {'yes' if p.matched else 'no':7}  "
                      + ", ".join(f"{v:.4f}" for v in p.values))
     return "\n".join(lines)
-
-
-def write_outputs(results: dict, json_path=None, figures=None, force: bool = False,
-                  reference: str = "reference", candidate: str = "candidate") -> list[Path]:
-    """Write the JSON of every result and one figure per metric; returns the paths.
-
-    The former name of
-    :func:`hhlif.protocols.experiments.equivalence.write_equivalence_outputs`.
-    """
-    from hhlif.protocols.experiments.equivalence import write_equivalence_outputs
-
-    return write_equivalence_outputs(results, json_path=json_path, figures=figures,
-                                     force=force, reference=reference, candidate=candidate)

@@ -3,7 +3,7 @@
 ::
 
     hhlif list
-    hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cuda]
+    hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cpp-simd|cuda]
                        [--seed N] [--threads N] [--out FILE.nix] [--force] [--figures DIR]
     hhlif info FILE
     hhlif analyze FILE [--json OUT] [--figures DIR] [--force]
@@ -156,12 +156,13 @@ def _cmd_list(args) -> int:
 
 def _cmd_info(args) -> int:
     from hhlif.analysis import read_neo_file
+    from hhlif.analysis.neo_format import FORMAT_ANNOTATION
 
     blocks = read_neo_file(args.file)  # safe readers only; one-line errors
     for block in blocks:
         ann = block.annotations
         print(f"block {block.name!r}: {len(block.segments)} segments")
-        if "hhlif_format" in ann:
+        if FORMAT_ANNOTATION in ann:
             prov = json.loads(ann.get("provenance_json", "{}"))
             print(f"  written by hhlif {prov.get('hhlif_version')} (protocol {ann.get('protocol')!r},"
                   f" model {ann.get('model')!r}, backend {prov.get('backend')!r},"

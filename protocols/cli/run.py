@@ -2,7 +2,7 @@
 
 ::
 
-    hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cuda]
+    hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cpp-simd|cuda]
                        [--seed N] [--threads N] [--out FILE.nix] [--force] [--figures DIR]
                        [--json FILE]
 

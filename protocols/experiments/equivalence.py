@@ -76,7 +76,7 @@ from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.networks import PrivateNoiseNetwork
 from hhlif.models.units import in_units
 
-__all__ = ["ClassNetwork", "class_protocol", "class_waveforms", "ei_network",
+__all__ = ["class_protocol", "class_waveforms", "ei_network",
            "population_counts", "response_metrics", "evaluate_point", "spike_statistics",
            "stats_distance", "measure_equivalence", "measure_equivalences", "METRICS",
            "EquivalenceSettings", "DEFAULT", "QUICK", "PROTOCOLS", "settings_for",
@@ -477,13 +477,6 @@ def n_classes_of(protocol: str, settings) -> int:
     return int(settings["n_classes"])
 
 
-# ----------------------------------------------------------------------------- network
-#: The private-noise network of the ``waveform-classes`` and ``rate-classes`` tasks, now a
-#: description in :mod:`hhlif.models.networks` built by the one assembly path (its recurrent
-#: strength is the field ``coupling_strength``).
-ClassNetwork = PrivateNoiseNetwork
-
-
 # ----------------------------------------------------------------------------- protocol
 def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = None,
                    protocol: str = "waveform-classes"):
@@ -615,10 +608,7 @@ def evaluate_point(model: str, n: int, seed: int, protocol: str = "waveform-clas
     s = EquivalenceSettings.from_json(settings)
     p = class_protocol(model, int(n), int(seed), s, protocol=protocol)
     t0 = time.perf_counter()
-    if size_limit:
-        rec = run(p, backend=backend, progress=False)
-    else:
-        rec = run(p, backend=backend, progress=False, size_limit=False)
+    rec = run(p, backend=backend, progress=False, size_limit=size_limit)
     wall = time.perf_counter() - t0
     k = n_classes_of(protocol, s)
     counts, labels = population_counts(rec, int(n), k, s.repeats, in_units(s.bin, ms))

@@ -303,12 +303,6 @@ def rheobase_text(rows: list[dict]) -> str:
     return text
 
 
-def _fi_cell(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "-" if value is None else value
-
-
 def fi_figure(recording, rows, window):
     """Spikes per current over time (steady window shaded) and the f–I curve: whole-run
     rate (light) and steady-state rate (bold), onset-only currents marked.

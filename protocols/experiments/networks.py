@@ -2,8 +2,8 @@
 
 Contents
 --------
-network              factory registered as ``network`` (``hhlif run network --set n=200``)
-seed_xor             factory registered as ``seed-xor``: the seed's tv-LIF2HH XOR scenario
+network              factory of ``network`` in :data:`~.library.BUILTINS` (``hhlif run network --set n=200``)
+seed_xor             factory of ``seed-xor`` (:data:`~.library.BUILTINS`): the seed's tv-LIF2HH XOR scenario
                      (Supplementary Fig. 2), ``hh`` against both tv-LIF2HH forms
 SeedXorComparison    runs it; ``run`` returns a :class:`SeedXorResult` (``hhlif run seed-xor``
                      prints it and writes NIX / JSON / the figure)

@@ -117,17 +117,10 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
         _OVERHEAD_S + 2 * config.equivalence_size * trials * s["duration_ms"] / 0.1
         / _RATE["lif"])
     total += len(config.equivalence_protocols) * (5 + (ref + cand) / max(1, workers))
-    if _has_waveforms():
-        # the seed's Fig. 3 chains: HH at 0.001 ms for 5 waveforms (measured 7 s with a warm
-        # build cache, ~40 s with a fresh compile on cpp, ~95 s on runtime)
-        total += 45
+    # the seed's Fig. 3 chains: HH at 0.001 ms for 5 waveforms (measured 7 s with a warm
+    # build cache, ~40 s with a fresh compile on cpp, ~95 s on runtime)
+    total += 45
     return total
-
-
-def _has_waveforms() -> bool:
-    from hhlif.protocols.experiments.library import available_protocols
-
-    return "waveforms" in available_protocols()
 
 
 #: What a study writes in ``--out``: a folder holding any of these holds earlier results.
@@ -256,11 +249,6 @@ def _figure():
 
 def _section_waveforms(rep: _Report, config: StudyConfig, backend: str) -> None:
     rep.add("## 1. Fig. 3: HH versus the s-LIF2HH circuit under five waveforms", "")
-    if not _has_waveforms():
-        rep.add("Not available in this installation: the `waveforms` protocol"
-                " (hhlif.protocols.experiments.waveforms) is missing, so the Fig. 3 table and figure"
-                " were not produced.", "")
-        return "the waveforms protocol is not available"
     from hhlif.protocols.experiments.library import get_protocol
     from hhlif.protocols.experiments.waveforms import waveform_figures
 
@@ -520,7 +508,8 @@ def _task_text(protocol: str, s: dict) -> str:
 
 
 def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
-    from hhlif.protocols.experiments.equivalence import METRIC_LABELS, measure_equivalences, settings_for
+    from hhlif.protocols.experiments.equivalence import (METRIC_LABELS, measure_equivalences,
+                                                         settings_for, write_equivalence_outputs)
 
     n_ref = config.equivalence_size
     s = settings_for(quick=config.quick)
@@ -550,10 +539,6 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
             rep.add(_stats_paragraph(results["stats"],
                                      independent=protocol != "ei-classes"), "")
         figures = rep.path("figures") if k == 0 else rep.path("figures", protocol)
-        # TODO(equivalence owner): the writer moved from cli/equivalence.py::write_outputs to
-        # experiments level; this is its name there (imported here, at the one call site).
-        from hhlif.protocols.experiments.equivalence import write_equivalence_outputs
-
         written = write_equivalence_outputs(
             results, json_path=rep.path(f"equivalence{suffix}.json"), figures=figures,
             force=rep.force, reference="hh", candidate="lif")

@@ -2,7 +2,7 @@
 
 Contents
 --------
-waveforms              factory registered as ``waveforms`` (``hhlif run waveforms``)
+waveforms              factory of ``waveforms`` (:data:`~.library.BUILTINS`) (``hhlif run waveforms``)
 WaveformComparison     runs HH and the circuits; ``run`` returns a :class:`WaveformResult`
                        (``hhlif run waveforms`` prints its tables and writes NIX / JSON /
                        figures)

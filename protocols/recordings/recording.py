@@ -9,7 +9,6 @@ a NIX round trip is lossless.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 

@@ -19,10 +19,10 @@ import time
 import numpy as np
 
 from hhlif.models.errors import ParameterError
-from hhlif.protocols.errors import DivergenceError, IncompleteRunError, RunInterrupted
 from hhlif.models.units import display_unit, format_quantity
+from hhlif.protocols.errors import DivergenceError, IncompleteRunError, RunInterrupted
 
-from hhlif.protocols.backends import get_backend
+from hhlif.protocols.backends import Build, get_backend
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 from hhlif.protocols.simulation.assembly import assemble
@@ -64,7 +64,8 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
     ----------
     protocol : Protocol
     backend : str
-        ``auto``, ``runtime``, ``cpp`` or ``cuda`` (see :mod:`hhlif.protocols.backends`).
+        ``auto``, ``runtime``, ``cpp``, ``cpp-simd`` or ``cuda`` (see
+        :mod:`hhlif.protocols.backends`).
     threads : int, optional
         OpenMP threads for the C++ backend (default: Brian2's, i.e. single-threaded).
     progress : bool, optional

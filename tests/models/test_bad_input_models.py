@@ -255,7 +255,7 @@ def _script(tmp_path, parameters: str) -> str:
 
 
 SWEEP = ["run", "sweep", "--model", "lif", "--set", "duration=2*ms", "--set"]
-# sweeps get two values: a single one fails in protocols.builtin.sweep today (len() of a
+# sweeps get two values: a single one fails in protocols.experiments.library.sweep today (len() of a
 # 0-d Quantity), which is not a model error
 
 # (id, argv after 'hhlif' (a callable of tmp_path for scripts), substrings of the line)

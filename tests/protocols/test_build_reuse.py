@@ -32,8 +32,6 @@ def compile_counter(monkeypatch):
 
 @pytest.mark.parametrize("backend", ["cpp", "cpp-simd"])
 def test_amplitude_sweep_of_20_compiles_once_and_matches_the_lif_rate(backend, compile_counter):
-    if backend == "cpp-simd":
-        import hhlif.protocols.backends.simd  # noqa: F401  (registers the backend)
     amplitudes = np.linspace(16, 40, 20)
     base = Protocol(model="lif", stimulus=S.Constant(20 * UNIT), duration=200 * ms, trials=2,
                     record=())
