@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from hhlif.analysis.utils import format_rows
+
 __all__ = ["format_table", "condition_table", "cell"]
 
 
@@ -21,21 +23,13 @@ def format_table(rows: list[dict]) -> str:
 
     Examples
     --------
-    >>> print(format_table([{"a": 1, "bb": "x"}, {"a": 22, "bb": "y"}]))
+    >>> print(format_table([{"a": 1, "bb": "x"}, {"a": 22, "bb": "y"}]))  # doctest: +NORMALIZE_WHITESPACE
     a   bb
     --  --
     1   x
     22  y
     """
-    if not rows:
-        return "(empty)"
-    keys = list(rows[0])
-    cells = [[str(r.get(k, "")) for k in keys] for r in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths)),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
+    return format_rows(rows, empty="(empty)")
 
 
 def condition_table(recording) -> list[dict]:

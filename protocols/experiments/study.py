@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hhlif.analysis.utils import format_rows, jsonify
 from hhlif.protocols.recordings.neo import to_neo, write_nix
 
 __all__ = ["run_study", "StudyConfig", "estimate_seconds", "earlier_results", "check_out",
@@ -191,7 +192,7 @@ class _Report:
 
         path = self.path(name)
         return atomic_output(path, lambda tmp: Path(tmp).write_text(
-            json.dumps(_jsonable(payload), indent=1)), force=self.force)
+            json.dumps(jsonify(payload, non_finite="string"), indent=1)), force=self.force)
 
     def figure(self, fig, *name: str) -> Path:
         """Save ``fig`` as ``figures/<name...>`` (atomically)."""
@@ -207,29 +208,9 @@ class _Report:
                              force=self.force)
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else str(v)
-    return value
-
-
 def _table(rows: list[dict], columns: list[str] | None = None) -> list[str]:
-    if not rows:
-        return ["(no rows)"]
-    columns = columns or list(rows[0])
-    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    for r in rows:
-        out.append("| " + " | ".join(_cell(r.get(c, "")) for c in columns) + " |")
-    return out
+    """The lines of a Markdown table of ``rows``."""
+    return format_rows(rows, columns, markdown=True, cell=_cell).split("\n")
 
 
 def _cell(v) -> str:

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 from brian2 import cm, mS, ms, mV
 
+from hhlif.analysis.utils import jsonify
 from hhlif.models import lif2hh as _circuits  # noqa: F401  (registers the circuit models)
 from hhlif.models.errors import ParameterError
 from hhlif.models.units import format_settings
@@ -354,7 +355,7 @@ class WaveformResult:
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON text (NaN and infinity as strings), what ``hhlif run
         waveforms --json`` and the study write."""
-        return json.dumps(_json_ready(self.to_dict()), indent=2)
+        return json.dumps(jsonify(self.to_dict(), non_finite="string"), indent=2)
 
     @property
     def agrees(self) -> bool | None:
@@ -596,18 +597,6 @@ def waveform_figures(recording: Recording, candidates) -> dict:
         fig.tight_layout()
         figures[f"waveforms_{model}.png"] = fig
     return figures
-
-
-def _json_ready(value):
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, np.generic):
-        return _json_ready(value.item())
-    return value
 
 
 _NATIVE_ONLY = {"weight": 100 * S.CURRENT, "tau_syn": 1 * ms, "feedback": 1 * mS / cm**2}
