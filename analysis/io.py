@@ -32,7 +32,7 @@ from typing import Callable, Iterable
 
 from .errors import OutputExistsError
 
-__all__ = ["atomic_output", "check_output", "check_outputs", "check_folder", "TEMPORARY_MARK",
+__all__ = ["atomic_output", "write_text", "text_writer", "check_output", "check_outputs", "check_folder", "TEMPORARY_MARK",
            "umask_mode", "stale_temporaries", "remove_stale_temporaries", "process_alive",
            "temporary_owner", "writer_gone", "host_name"]
 
@@ -152,6 +152,20 @@ def atomic_output(path, write: Callable[[str], None], *, force: bool = False) ->
             os.remove(tmp)
     return path
 
+
+
+def text_writer(text: str) -> Callable[[str], None]:
+    """A writer for :func:`atomic_output`: ``text`` as UTF-8 into the temporary path."""
+    def write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return write
+
+
+def write_text(path, text: str, *, force: bool = False) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically: :func:`atomic_output` of
+    :func:`text_writer`; an existing file is replaced only with ``force``."""
+    return atomic_output(path, text_writer(text), force=force)
 
 def host_name() -> str:
     """This machine's name as temporary file names carry it."""

@@ -29,7 +29,7 @@ from typing import Any, Sequence
 import quantities as pq
 
 from .errors import AnalysisInputError
-from .io import atomic_output, check_outputs
+from .io import atomic_output, check_outputs, text_writer
 from .plots import (png_writer, path_inputs, render_summary, figure_targets,
                     overlay_spike_trains, write_outputs)
 from .spike_data import load_spikes
@@ -49,13 +49,6 @@ def _json_text(obj: Any) -> str:
     except ValueError as err:
         raise ValueError(f"JSON output holds NaN or infinity ({err}): expected None plus a "
                          "reason in 'undefined'") from None
-
-
-def _text_writer(text: str):
-    def write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return write
 
 
 def write_json(obj: Any, path: str | os.PathLike, force: bool = False) -> pathlib.Path:
@@ -80,7 +73,7 @@ def write_json(obj: Any, path: str | os.PathLike, force: bool = False) -> pathli
         If ``obj`` holds NaN or infinity (a result must say None plus a reason).
     """
     text = _json_text(obj)
-    return atomic_output(path, _text_writer(text), force=force)
+    return atomic_output(path, text_writer(text), force=force)
 
 
 def _source_name(source: Any) -> str:
@@ -156,7 +149,7 @@ def analyze(source: Any, json_path: str | os.PathLike | None = None,
                   "source": _source_name(source), "summary": summary.to_dict(),
                   "figures": {k: str(path) for k, (path, _) in figures.items()},
                   "figures_not_drawn": skipped}
-        writers.append((json_path, _text_writer(_json_text(report))))
+        writers.append((json_path, text_writer(_json_text(report))))
     write_outputs(writers, force)
     return summary, text
 
@@ -226,6 +219,6 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
         report = {"hhlif_report": REPORT_FORMAT, "kind": "compare",
                   "reference": _source_name(reference), "candidate": _source_name(candidate),
                   "labels": list(labels), "comparison": comparison.to_dict()}
-        writers.append((json_path, _text_writer(_json_text(report))))
+        writers.append((json_path, text_writer(_json_text(report))))
     write_outputs(writers, force)
     return comparison, text

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from hhlif.analysis.io import write_text
 from hhlif.models.errors import ParameterError, UnknownNameError
-
 from hhlif.protocols.cli.console import Parser, add_verbosity, note, set_verbosity, wrote
 from hhlif.protocols.cli.tables import cell, condition_table, format_table
 from hhlif.protocols.recordings.neo import write_nix
@@ -231,13 +231,7 @@ def check_run_outputs(protocol, args, presentation: "Presentation | None" = None
             raise NotADirectoryError(f"--figures={args.figures!r} is a file; expected a folder")
         check_folder(folder, what=f"--figures={args.figures!r}")
         outputs += [folder / name for name in presentation.figure_names(protocol)]
-    check_outputs(outputs, args.force)
-
-
-def _write_json_text(path, text: str, force: bool):
-    from hhlif.analysis.io import atomic_output
-
-    return atomic_output(path, lambda tmp: Path(tmp).write_text(text), force=force)
+    check_outputs(outputs, force=args.force)
 
 
 def _check_own_outputs(args, extra=()) -> None:
@@ -245,7 +239,7 @@ def _check_own_outputs(args, extra=()) -> None:
     did): ``--out``, ``--json``, ``extra`` files, and the ``--figures`` folder."""
     from hhlif.analysis.io import check_folder, check_outputs
 
-    check_outputs([args.out, args.json, *extra], args.force)
+    check_outputs([args.out, args.json, *extra], force=args.force)
     if args.figures:
         check_folder(args.figures)
 
@@ -264,7 +258,7 @@ def _present_recording(protocol, backend: str, args) -> int:
     if args.out:
         wrote(args, write_nix(recording, args.out, force=args.force))
     if args.json:
-        _write_json_text(args.json, json.dumps(table, indent=2), args.force)
+        write_text(args.json, json.dumps(table, indent=2), force=args.force)
         wrote(args, args.json)
     if args.figures:
         from hhlif.protocols.cli.figures import recording_figures
@@ -297,7 +291,7 @@ def _present_fi_curve(protocol, backend: str, args) -> int:
     if args.out:
         print(f"wrote {write_nix(result.recording, args.out, force=args.force)}")
     if args.json:
-        _write_json_text(args.json, json.dumps(result.to_dict(), indent=2), args.force)
+        write_text(args.json, json.dumps(result.to_dict(), indent=2), force=args.force)
         print(f"wrote {args.json}")
     if figure:
         print(f"wrote {save_figure(result.figure(), figure, force=args.force)}")
@@ -335,7 +329,7 @@ def _present_waveforms(comparison, backend: str, args) -> int:
     if args.out:
         print(f"wrote {write_nix(recording, args.out, force=args.force)}")
     if args.json:
-        _write_json_text(args.json, result.to_json(), args.force)
+        write_text(args.json, result.to_json(), force=args.force)
         print(f"wrote {args.json}")
     if args.figures:
         folder = Path(args.figures)
@@ -381,7 +375,7 @@ def _present_seed_xor(comparison, backend: str, args) -> int:
     if args.out:
         print(f"wrote {write_nix(result.recording, args.out, force=args.force)}")
     if args.json:
-        _write_json_text(args.json, json.dumps(result.to_dict(), indent=2), args.force)
+        write_text(args.json, json.dumps(result.to_dict(), indent=2), force=args.force)
         print(f"wrote {args.json}")
     if args.figures:
         folder = Path(args.figures)

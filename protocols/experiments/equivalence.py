@@ -957,15 +957,13 @@ def write_equivalence_outputs(results: Mapping, json_path=None, figures=None,
     from pathlib import Path
 
     from hhlif.analysis.equivalence import plot_equivalence
-    from hhlif.analysis.io import atomic_output
+    from hhlif.analysis.io import write_text
     from hhlif.analysis.plots import save_figure
 
     written = []
     if json_path:
         payload = {m: r.to_dict() for m, r in results.items()}
-        written.append(atomic_output(
-            json_path, lambda tmp: Path(tmp).write_text(json.dumps(payload, indent=1)),
-            force=force))
+        written.append(write_text(json_path, json.dumps(payload, indent=1), force=force))
     if figures:
         for metric, result in results.items():
             fig = plot_equivalence(result, xlabel=f"{candidate} network size n",

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hhlif.analysis.io import write_text
 from hhlif.analysis.utils import format_rows, jsonify
 from hhlif.protocols.recordings.neo import to_neo, write_nix
 
@@ -188,11 +189,8 @@ class _Report:
         return str(Path(path).relative_to(self.out))
 
     def json(self, name: str, payload) -> Path:
-        from hhlif.analysis.io import atomic_output
-
-        path = self.path(name)
-        return atomic_output(path, lambda tmp: Path(tmp).write_text(
-            json.dumps(jsonify(payload, non_finite="string"), indent=1)), force=self.force)
+        return write_text(self.path(name), json.dumps(jsonify(payload, non_finite="string"),
+                                                      indent=1), force=self.force)
 
     def figure(self, fig, *name: str) -> Path:
         """Save ``fig`` as ``figures/<name...>`` (atomically)."""
@@ -202,10 +200,7 @@ class _Report:
 
     def text(self, name: str, text: str) -> Path:
         """Write ``text`` to the file ``name`` (atomically)."""
-        from hhlif.analysis.io import atomic_output
-
-        return atomic_output(self.path(name), lambda tmp: Path(tmp).write_text(text),
-                             force=self.force)
+        return write_text(self.path(name), text, force=self.force)
 
 
 def _table(rows: list[dict], columns: list[str] | None = None) -> list[str]:
@@ -672,7 +667,6 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
     import brian2
 
     from hhlif.protocols._version import __version__
-    from hhlif.analysis.io import atomic_output
 
     rep = _Report(folder, False)
     rep.recompute = recompute
@@ -722,7 +716,7 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
              " from the sweep cache of an earlier identical run; the section says how many).",
              ""]
     text = "\n".join(head + rep.lines) + "\n"
-    atomic_output(folder / "report.md", lambda tmp: Path(tmp).write_text(text))
+    write_text(folder / "report.md", text)
     rep.json("study.json", {"config": config.__dict__, "timings_s": timings,
                             "sections": status, "total_s": total, "ok": rep.ok})
     return rep.ok

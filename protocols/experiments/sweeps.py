@@ -355,7 +355,7 @@ def _write(path: Path | None, function_name: str, point: Mapping, result: Any,
         return
     import platform
 
-    from hhlif.analysis.io import atomic_output
+    from hhlif.analysis.io import write_text
 
     payload = {"schema": CACHE_SCHEMA, "key": path.stem, "function": function_name,
                "point": point, "result": result, "wall_time_s": round(wall, 6),
@@ -363,7 +363,7 @@ def _write(path: Path | None, function_name: str, point: Mapping, result: Any,
                "written": time.strftime("%Y-%m-%dT%H:%M:%S")}
     payload["checksum"] = entry_checksum(payload)
     text = json.dumps(payload, indent=1, sort_keys=True, allow_nan=True)
-    atomic_output(path, lambda tmp: Path(tmp).write_text(text), force=True)
+    write_text(path, text, force=True)
 
 
 # ----------------------------------------------------------------------------- schedulers
