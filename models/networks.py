@@ -83,7 +83,7 @@ from .units import format_quantity, in_units
 
 __all__ = ["Network", "FeedForwardChain", "FullyConnected", "XorCircuit", "SeedChain",
            "SeedXor", "RandomEI", "PrivateNoiseNetwork", "PulseCoupling", "LevelCoupling",
-           "ChainCoupling", "RandomCoupling", "to_lif2hh", "scale", "resize"]
+           "ChainCoupling", "RandomCoupling", "to_lif2hh", "scale", "resize", "resolve_model"]
 
 CURRENT = uA / cm**2
 
@@ -276,14 +276,7 @@ class Network:
         return out
 
     def _resolve(self, model) -> NeuronModel:
-        from .registry import get
-
-        if self.model is not None and (model is None or getattr(model, "name", model) != self.model):
-            return get(self.model)
-        if model is None:
-            raise ParameterError(f"{type(self).__name__}: no model given and the network names"
-                                 f" none (model=None)")
-        return get(model)
+        return resolve_model(self, model)[0]
 
 
 # ====================================================================== topologies
@@ -873,6 +866,30 @@ def resize(network: Network, n: int, model: str | None = None, **changes) -> Net
     if model is not None:
         changes["model"] = model
     return dataclasses.replace(network, n=n, **changes)
+
+
+def resolve_model(network, model) -> tuple[NeuronModel, bool]:
+    """The neuron model a network is built with, and whether it is the network's own.
+
+    A network that names its own ``model`` (a chain of s-LIF2HH circuits) uses it unless
+    ``model`` is that same model; otherwise ``model`` (a name or a NeuronModel) is used.
+    ``network`` None stands for independent neurons.
+
+    Raises
+    ------
+    ParameterError
+        Neither the network nor the caller names a model.
+    """
+    from .registry import get
+
+    own = getattr(network, "model", None)
+    if own is not None and (model is None or getattr(model, "name", model) != own):
+        return get(own), True
+    if model is None:
+        what = "independent neurons" if network is None else type(network).__name__
+        raise ParameterError(f"{what}: no model given and the network names none"
+                             f" (model=None)")
+    return get(model), False
 
 
 def _check_int(name, value, minimum):

@@ -16,7 +16,7 @@ from brian2 import (Hz, Quantity, amp, cm, coulomb, farad, get_dimensions, get_u
 from brian2.units.allunits import henry, newton, tesla, weber
 from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension
 
-__all__ = ["in_units", "display_unit", "declaration_unit", "format_quantity", "format_each", "format_settings",
+__all__ = ["in_units", "repeat_each", "display_unit", "declaration_unit", "format_quantity", "format_each", "format_settings",
            "uniform_value",
            "format_dimensions", "describe_dimensions", "format_value"]
 
@@ -260,4 +260,17 @@ def in_units(value, unit) -> float:
     (0.1, 0.25)
     """
     return float(f"{float(value / unit):.15g}")
+
+
+def repeat_each(values, k: int) -> Quantity:
+    """Each value repeated ``k`` times, in its units (per-copy values to per-neuron ones).
+
+    Examples
+    --------
+    >>> from brian2 import ms
+    >>> repeat_each([1, 2] * ms, 2)
+    array([1., 1., 2., 2.]) * msecond
+    """
+    return Quantity(np.repeat(np.asarray(values, dtype=float), int(k)),
+                    dim=get_dimensions(values))
 

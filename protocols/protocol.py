@@ -25,7 +25,8 @@ from brian2 import Quantity, ms, second
 from hhlif import models
 from hhlif.models import NeuronModel, check_quantity
 from hhlif.models.errors import ParameterError, UnknownNameError
-from hhlif.models.units import MAX_LISTED, format_each, format_quantity, format_value
+from hhlif.models.units import (MAX_LISTED, format_each, format_quantity, format_value,
+                               repeat_each)
 
 from hhlif.protocols.stimuli import CURRENT, Constant, Stimulus
 
@@ -216,7 +217,7 @@ class Protocol:
         """(stimulus values, model-parameter values), each one value per copy."""
         stim, model = {}, {}
         for key, values in self._conditions.items():
-            per_copy = np.repeat(np.asarray(values), int(self.trials)) * _unit_of(values)
+            per_copy = repeat_each(values, self.trials)
             (stim if key in self.stimulus.parameters else model)[key] = per_copy
         return stim, model
 
@@ -262,7 +263,7 @@ class Protocol:
                     f" ({', '.join(self.stimulus.parameters) or 'none'}) or of model"
                     f" {self._model.name!r} ({', '.join(sorted(self._model.parameters))})")
             q = check_quantity(key, values, reference, context="condition parameter")
-            q = np.atleast_1d(q) * _unit_of(q) if np.ndim(q) == 0 else q
+            q = repeat_each(q, 1) if np.ndim(q) == 0 else q
             if np.ndim(q) != 1 or len(q) == 0:
                 raise ParameterError(f"condition parameter {key!r}: expected a non-empty 1-D"
                                      f" list of values")
@@ -278,7 +279,3 @@ class Protocol:
                                                entries="conditions")
         return out
 
-
-def _unit_of(q):
-    from brian2 import get_dimensions
-    return Quantity(1.0, dim=get_dimensions(q))

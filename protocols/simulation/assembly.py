@@ -36,8 +36,9 @@ from typing import Any, Callable, Mapping, NamedTuple
 import numpy as np
 
 from hhlif.models.errors import ParameterError, UnknownNameError
+from hhlif.models.networks import resolve_model
 from hhlif.models.neuron_model import NeuronModel, check_quantity
-from hhlif.models.units import format_quantity, in_units
+from hhlif.models.units import format_quantity, in_units, repeat_each
 
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
@@ -157,7 +158,7 @@ def assemble_network(network, model: str | NeuronModel | None = None, *, copies:
         For a bad ``copies``, a coupling kind without a builder, or an input the network
         cannot take (see the coupling builders).
     """
-    neuron_model, own = _resolve_model(network, model)
+    neuron_model, own = resolve_model(network, model)
     if isinstance(copies, bool) or int(copies) != copies or copies < 1:
         raise ParameterError(f"copies={copies!r}: expected an integer >= 1")
     dt = neuron_model.dt if (own or dt is None) else dt
@@ -306,7 +307,7 @@ def _block_parameters(spec: _Spec) -> dict:
     params = {}
     for key, value in spec.parameters.items():
         q = np.asarray(value)
-        params[key] = (np.repeat(q, n_net) * _unit(value)) \
+        params[key] = repeat_each(value, n_net) \
             if n_net > 1 and q.ndim == 1 and len(q) == copies else value
     for key, q in _network_neuron_parameters(spec).items():
         params[key] = Quantity(np.tile(np.asarray(q, dtype=float), copies), dim=q.dim)
@@ -637,31 +638,11 @@ def _noise_std(intrinsic) -> float:
     return 0.0 if intrinsic is None else float(intrinsic[0])
 
 
-def _resolve_model(network, model):
-    """(model, whether it is the network's own)."""
-    from hhlif.models.registry import get
-
-    own = getattr(network, "model", None)
-    if own is not None and (model is None or getattr(model, "name", model) != own):
-        return get(own), True
-    if model is None:
-        what = "independent neurons" if network is None else type(network).__name__
-        raise ParameterError(f"{what}: no model given and the network names none"
-                             f" (model=None)")
-    return get(model), False
-
-
 def _set_order(group, order: int) -> None:
     """Scheduling order of a group and of its state updater, thresholder and resetter."""
     group.order = int(order)
     for obj in group.contained_objects:
         obj.order = int(order)
-
-
-def _unit(value):
-    from brian2 import Quantity, get_dimensions
-
-    return Quantity(1.0, dim=get_dimensions(value))
 
 
 def _expand_stimulus(stimulus, copies: int, n_net: int):
@@ -676,5 +657,5 @@ def _expand_stimulus(stimulus, copies: int, n_net: int):
             if len(v) != copies:
                 raise ParameterError(f"stimulus parameter {key!r}: {len(v)} values for {copies}"
                                      f" network copies")
-            values[key] = np.repeat(np.asarray(v), n_net) * _unit(v)
+            values[key] = repeat_each(v, n_net)
     return stimulus.with_values(**values) if values else stimulus
