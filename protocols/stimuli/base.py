@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 import numpy as np
-from brian2 import Hz, Quantity, amp, cm, get_dimensions, meter, second, uA
+from brian2 import Quantity, amp, cm, meter, second, uA
 
 from hhlif.models import check_quantity
 from hhlif.models.errors import ParameterError
-from hhlif.models.units import format_quantity, format_value, uniform_value
+from hhlif.models.units import declaration_unit, format_quantity, format_value, uniform_value
 
 __all__ = [
     "Stimulus", "StimulusCode", "SumStimulus", "stimulus_code", "CURRENT",
@@ -216,7 +216,7 @@ class Stimulus:
         decl, variables = [], {}
         for name, reference in self._fields.items():
             var = f"{prefix}{name}"
-            unit = _declaration_unit(reference)
+            unit = declaration_unit(reference)
             value = getattr(self, name)
             single = uniform_value(value)
             if single is not None:
@@ -273,20 +273,6 @@ class Stimulus:
             elif isinstance(value, np.ndarray):
                 out[f.name] = f"array{value.shape}"
         return out
-
-
-def _declaration_unit(reference) -> str:
-    """The unit of a field in a Brian2 equation declaration."""
-    dims = get_dimensions(reference)
-    if dims == get_dimensions(CURRENT_SI):
-        return "amp/meter**2"
-    if dims == get_dimensions(second):
-        return "second"
-    if dims == get_dimensions(Hz):
-        return "hertz"
-    if dims.is_dimensionless:
-        return "1"
-    raise AssertionError(dims)
 
 
 @dataclass(frozen=True)
