@@ -6,8 +6,9 @@ class_protocol
     A discrimination task (:data:`PROTOCOLS`) for ``n`` neurons of a model: classes of
     input (frozen OU waveforms or constant currents), ``repeats`` trials each, one build.
 class_waveforms, ei_network
-    The classes' frozen waveforms; the ``ei-classes`` network (a
-    :class:`~hhlif.models.networks.RandomEI` description, resized to every candidate size).
+    The classes' frozen waveforms (from :mod:`hhlif.protocols.simulation.assembly`); the
+    ``ei-classes`` network (a :class:`~hhlif.models.networks.RandomEI` description,
+    resized to every candidate size).
 EquivalenceSettings, DEFAULT, QUICK
     The tasks' settings (a frozen dataclass with Brian2 units, checked when made), the
     defaults and the ``--quick`` ones; ``to_json()`` is the record of provenance and
@@ -75,6 +76,7 @@ from hhlif.analysis.task_metrics import (METRIC_LABELS, METRIC_N_MIN, METRICS,
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.networks import PrivateNoiseNetwork
 from hhlif.models.units import in_units
+from hhlif.protocols.simulation.assembly import CLASS_WAVEFORM_DT, class_waveforms
 
 __all__ = ["class_protocol", "class_waveforms", "ei_network",
            "population_counts", "response_metrics", "evaluate_point", "spike_statistics",
@@ -532,19 +534,6 @@ def _recorded(s: "EquivalenceSettings") -> dict:
     return {k: v for k, v in s.to_json().items() if k != "dt_ms"}
 
 
-def class_waveforms(n_classes: int, std_uA_cm2: float, tau_ms: float, seed: int,
-                    duration_s: float, sample_dt: float = 0.1e-3) -> np.ndarray:
-    """The classes' frozen OU currents (zero mean), shape (steps, classes), in A/m².
-
-    Class ``c`` is drawn from seed ``(seed, c)``; both tasks with class waveforms use it
-    (:func:`hhlif.protocols.simulation.assembly.class_waveforms`, which builds them for
-    ``waveform-classes``).
-    """
-    from hhlif.protocols.simulation.assembly import class_waveforms as waveforms
-
-    return waveforms(n_classes, std_uA_cm2, tau_ms, seed, duration_s, sample_dt)
-
-
 def ei_network(n: int, seed: int, settings: Mapping | None = None):
     """The ``ei-classes`` network of ``n`` neurons: a RandomEI description from the settings,
     connectivity seeded by ``seed`` (each seed is another network).  The same description
@@ -571,7 +560,8 @@ def _ei_protocol(model: str, n: int, seed: int, s: "EquivalenceSettings", k: int
     waves = class_waveforms(k, in_units(s.ei_waveform_std, uA / cm**2),
                             in_units(s.waveform_tau, ms), s.waveform_seed,
                             in_units(s.duration, second))
-    stim = stimuli.WaveformSet(values=waves * amp / meter**2, sample_dt=0.1e-3 * second)
+    stim = stimuli.WaveformSet(values=waves * amp / meter**2,
+                               sample_dt=CLASS_WAVEFORM_DT * second)
     return Protocol(model=model, stimulus=stim, duration=s.duration, dt=s.dt.get(model),
                     trials=int(s.repeats), conditions={"index": np.arange(k)}, record=(),
                     record_neurons=[], seed=int(seed), network=ei_network(n, seed, s),
