@@ -96,9 +96,18 @@ class ReusableBuild:
                 f"backend={self.backend.name!r}: reusing builds needs a C++ standalone backend"
                 f" (cpp or cpp-simd), whose binaries accept new values")
         self.threads = threads
-        self.compiles_ = 0
-        self.runs_ = 0
         self._context = None
+        self._session = None
+
+    @property
+    def compiles_(self) -> int:
+        """Builds (``make`` calls) made by this object (its :class:`Build`'s count)."""
+        return self._session.compiled if self._session is not None else 0
+
+    @property
+    def runs_(self) -> int:
+        """Binary runs made (its :class:`Build`'s count)."""
+        return self._session.runs if self._session is not None else 0
 
     # ------------------------------------------------------------------ lifecycle
     def __enter__(self) -> "ReusableBuild":
@@ -130,14 +139,12 @@ class ReusableBuild:
                 t1 = time.perf_counter()
                 say(f"compiling {self.backend.name} build in {self._session.directory}")
                 self._session.compile()
-            self.compiles_ += 1
             self._compile_s = time.perf_counter() - t1
             self._setup_s = t1 - t0
         except BaseException:
             self.close()
             raise
         self._assembly = assembly
-        self._populations = assembly.populations
         self._base_values = self._values(protocol)
         return self
 
@@ -177,13 +184,12 @@ class ReusableBuild:
         with interruptible(protocol):
             self._session.run_binary(run_args)
         t1 = time.perf_counter()
-        self.runs_ += 1
         result = collect(protocol, self._assembly)
         wall = time.perf_counter() - t0
         result.provenance.update(provenance(protocol, self.backend.name, self.threads,
                                              self._session, build=self._setup_s,
                                              run=t1 - t0, wall=wall,
-                                             populations=self._populations))
+                                             populations=self._assembly.populations))
         result.provenance["wall_time_s"]["compile"] = round(self._compile_s, 6)
         result.provenance["reused_build"] = {"compiles": self.compiles_, "run": self.runs_}
         return result
@@ -248,7 +254,7 @@ class ReusableBuild:
     def _run_args(self, protocol: Protocol) -> dict:
         from brian2 import Quantity
 
-        group = self._populations["neurons"].group
+        group = self._assembly.populations["neurons"].group
         values = self._values(protocol)
         expressions = {k: v for k, v in values.items() if isinstance(k, tuple) and k[0] == "expression"}
         if expressions and any(
