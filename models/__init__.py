@@ -14,14 +14,32 @@ errors                       the library's exception types
 
 Every model is per unit membrane area (µF/cm², mS/cm², µA/cm²) and takes the same input
 current ``I_input``, so every stimulus drives every model.
+
+The package loads its submodules (and Brian2) when a name is first used (PEP 562), so that
+``import hhlif.models.errors`` and the ``hhlif`` command's start stay light.  What the
+package used to do at import happens where it is needed: ``hh``, ``hh-shifted`` and ``lif``
+are registered by :mod:`.registry` itself, the circuits by :mod:`.lif2hh` when imported (the
+package's ``get``, ``available``, ``register`` and ``describe_all`` import it first), and
+``rush_larsen2`` is registered with Brian2 by :mod:`.neuron_model`, which every model build
+goes through.
 """
 
+import importlib as _importlib
+import sys as _sys
+import types as _types
+import typing as _typing
+
 from . import errors
-from .integrators import METHOD_NAME as RUSH_LARSEN2, register_integrators
-from .hodgkin_huxley import hh_rates, hh_resting_state, hodgkin_huxley
-from .leaky_integrate_and_fire import leaky_integrate_and_fire, lif_rate
-from .neuron_model import NeuronModel, Population, check_quantity
-from .registry import available, describe_all, get, register
+from .lazy import lazy_exports
+
+if _typing.TYPE_CHECKING:  # the names as static tools (and tests/test_layering.py) see them
+    from . import networks
+    from .hodgkin_huxley import hh_rates, hh_resting_state, hodgkin_huxley
+    from .integrators import METHOD_NAME as RUSH_LARSEN2, register_integrators
+    from .leaky_integrate_and_fire import leaky_integrate_and_fire, lif_rate
+    from .lif2hh import CircuitModel, CircuitPopulation, s_lif2hh, tv_lif2hh, tv_lif2hh_seed
+    from .neuron_model import NeuronModel, Population, check_quantity
+    from .registry import available, describe_all, get, register
 
 __all__ = [
     "NeuronModel",
@@ -47,17 +65,54 @@ __all__ = [
     "networks",
 ]
 
-# the second-order exponential integrator the HH models use by default, registered with
-# Brian2 by name before any model is built (every process that builds imports this package)
-register_integrators()
+#: name -> (submodule, its attribute; None: the submodule itself), loaded on first use.
+_LAZY = {
+    "NeuronModel": ("neuron_model", "NeuronModel"),
+    "Population": ("neuron_model", "Population"),
+    "check_quantity": ("neuron_model", "check_quantity"),
+    "get": ("registry", "get"),
+    "available": ("registry", "available"),
+    "register": ("registry", "register"),
+    "describe_all": ("registry", "describe_all"),
+    "hodgkin_huxley": ("hodgkin_huxley", "hodgkin_huxley"),
+    "hh_rates": ("hodgkin_huxley", "hh_rates"),
+    "hh_resting_state": ("hodgkin_huxley", "hh_resting_state"),
+    "leaky_integrate_and_fire": ("leaky_integrate_and_fire", "leaky_integrate_and_fire"),
+    "lif_rate": ("leaky_integrate_and_fire", "lif_rate"),
+    "RUSH_LARSEN2": ("integrators", "METHOD_NAME"),
+    "register_integrators": ("integrators", "register_integrators"),
+    "CircuitModel": ("lif2hh", "CircuitModel"),
+    "CircuitPopulation": ("lif2hh", "CircuitPopulation"),
+    "s_lif2hh": ("lif2hh", "s_lif2hh"),
+    "tv_lif2hh": ("lif2hh", "tv_lif2hh"),
+    "tv_lif2hh_seed": ("lif2hh", "tv_lif2hh_seed"),
+    "networks": ("networks", None),
+}
 
-register("hh", lambda: hodgkin_huxley("modern"),
-         "Hodgkin-Huxley 1952, rest ~ -65 mV (rush_larsen2, dt 0.01 ms)")
-register("hh-shifted", lambda: hodgkin_huxley("shifted"),
-         "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (rush_larsen2, dt 0.01 ms)")
-register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")
+#: The submodules, attributes of the package once loaded (as when the package imported them).
+_SUBMODULES = ("errors", "hodgkin_huxley", "integrators", "lazy", "leaky_integrate_and_fire",
+               "lif2hh", "networks", "neuron_model", "parsing", "registry", "units")
 
-# the LIF2HH circuits register themselves (tv-lif2hh, tv-lif2hh-shifted, s-lif2hh)
-from .lif2hh import (CircuitModel, CircuitPopulation, s_lif2hh, tv_lif2hh,  # noqa: E402
-                     tv_lif2hh_seed)
-from . import networks  # noqa: E402
+#: Functions named as their submodule: the package's attribute is the function, as it was
+#: when the package imported them eagerly (``models.hodgkin_huxley("modern")``).
+_SAME_NAME = ("hodgkin_huxley", "leaky_integrate_and_fire")
+
+
+class _Package(_types.ModuleType):
+    def __setattr__(self, name, value):
+        # the import system binds a loaded submodule to the package: keep the function
+        if (name in _SAME_NAME and isinstance(value, _types.ModuleType)
+                and value.__name__ == f"{__name__}.{name}"):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package
+
+
+def _import_circuits(module):
+    if module == "registry":  # the LIF2HH circuits register themselves at import
+        _importlib.import_module(f"{__name__}.lif2hh")
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _SUBMODULES, loaded=_import_circuits)

@@ -404,8 +404,9 @@ def register_integrators() -> None:
     """Register :data:`rush_larsen2` with Brian2 as ``"rush_larsen2"`` (idempotent).
 
     Call it before a group is built with ``method="rush_larsen2"``, in every Python process
-    that builds groups (at import of :mod:`hhlif.models`).  The standalone devices (cpp,
-    cpp-simd, cuda) generate their code in that process, so nothing else is needed for them.
+    that builds groups (at import of :mod:`hhlif.models.neuron_model`).  The standalone
+    devices (cpp, cpp-simd, cuda) generate their code in that process, so nothing else is
+    needed for them.
 
     Raises
     ------

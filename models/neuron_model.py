@@ -39,6 +39,11 @@ from brian2 import (
 from .errors import HhlifWarning, ParameterError, ParameterUnitError, UnknownNameError
 from .units import (declaration_unit, describe_dimensions, format_dimensions, format_quantity,
                     format_value, uniform_value)
+from .integrators import register_integrators
+
+# the second-order exponential integrator the HH models use by default, registered with
+# Brian2 by name before any model is built (every model is built by this module's classes)
+register_integrators()
 
 __all__ = ["NeuronModel", "Population", "check_quantity", "parameter_bound", "MAX_STEP_FRACTION"]
 

@@ -52,3 +52,17 @@ def get(name: str, **parameters) -> NeuronModel:
 def describe_all() -> dict[str, str]:
     """``{name: one-line description}`` for ``hhlif list``."""
     return {name: desc for name, (_, desc) in sorted(_REGISTRY.items())}
+
+
+# the built-in models, registered here on first import of the registry, so that every way
+# of reaching it (``hhlif.models.get``, ``from hhlif.models.registry import get``) sees them;
+# the LIF2HH circuits register themselves when :mod:`.lif2hh` is imported (the package's
+# registry names import it first)
+from .hodgkin_huxley import hodgkin_huxley  # noqa: E402
+from .leaky_integrate_and_fire import leaky_integrate_and_fire  # noqa: E402
+
+register("hh", lambda: hodgkin_huxley("modern"),
+         "Hodgkin-Huxley 1952, rest ~ -65 mV (rush_larsen2, dt 0.01 ms)")
+register("hh-shifted", lambda: hodgkin_huxley("shifted"),
+         "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (rush_larsen2, dt 0.01 ms)")
+register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")

@@ -21,17 +21,25 @@ load_protocol_script       a user's script that defines ``protocol`` or ``make_p
 parse_value                read '10*uA/cm**2' without eval (:mod:`hhlif.models.parsing`)
 
 ``main_for_script`` (run a script as a command) lives in :mod:`hhlif.protocols.cli`.
+
+The names are imported when first used (PEP 562 ``__getattr__``), so that importing a light
+module (``hhlif.protocols.errors``, the ``hhlif`` command's parser) loads no Brian2.
 """
 
-from hhlif.models.parsing import parse_value
-from hhlif.protocols import stimuli
+import typing as _typing
+
+from hhlif.models.lazy import lazy_exports
 from hhlif.protocols._version import __version__
-from hhlif.protocols.backends import available_backends, get_backend
-from hhlif.protocols.experiments.scripts import load_protocol_script
-from hhlif.protocols.protocol import Protocol
-from hhlif.protocols.recordings import (PopulationData, Recording, Signal, from_neo, read_nix,
-                                        to_neo, write_nix)
-from hhlif.protocols.simulation import ReusableBuild, run, run_many
+
+if _typing.TYPE_CHECKING:  # the names as static tools (and tests/test_layering.py) see them
+    from hhlif.models.parsing import parse_value
+    from hhlif.protocols import stimuli
+    from hhlif.protocols.backends import available_backends, get_backend
+    from hhlif.protocols.experiments.scripts import load_protocol_script
+    from hhlif.protocols.protocol import Protocol
+    from hhlif.protocols.recordings import (PopulationData, Recording, Signal, from_neo,
+                                            read_nix, to_neo, write_nix)
+    from hhlif.protocols.simulation import ReusableBuild, run, run_many
 
 __all__ = [
     "stimuli",
@@ -54,7 +62,34 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
+#: name -> (module, its attribute; None: the module itself), imported on first use (PEP 562),
+#: so that ``import hhlif.protocols.errors`` and the ``hhlif`` command's start load neither
+#: Brian2 nor the analysis layer.
+_LAZY = {
+    "stimuli": ("hhlif.protocols.stimuli", None),
+    "Protocol": ("hhlif.protocols.protocol", "Protocol"),
+    "run": ("hhlif.protocols.simulation", "run"),
+    "Recording": ("hhlif.protocols.recordings", "Recording"),
+    "PopulationData": ("hhlif.protocols.recordings", "PopulationData"),
+    "Signal": ("hhlif.protocols.recordings", "Signal"),
+    "get_backend": ("hhlif.protocols.backends", "get_backend"),
+    "available_backends": ("hhlif.protocols.backends", "available_backends"),
+    "to_neo": ("hhlif.protocols.recordings", "to_neo"),
+    "from_neo": ("hhlif.protocols.recordings", "from_neo"),
+    "write_nix": ("hhlif.protocols.recordings", "write_nix"),
+    "read_nix": ("hhlif.protocols.recordings", "read_nix"),
+    "parse_value": ("hhlif.models.parsing", "parse_value"),
+    "run_many": ("hhlif.protocols.simulation", "run_many"),
+    "ReusableBuild": ("hhlif.protocols.simulation", "ReusableBuild"),
+    "load_protocol_script": ("hhlif.protocols.experiments.scripts", "load_protocol_script"),
+}
+
+#: The subpackages and modules that were attributes of the package when it imported them.
+_SUBMODULES = ("_version", "backends", "errors", "experiments", "protocol", "recordings",
+               "simulation", "stimuli")
+
+
+def _deprecated(name):
     # Deprecated location, kept so that existing protocol scripts keep working; the one
     # import of the CLI from below it (tests/test_layering.py names this exception).
     if name == "main_for_script":
@@ -63,8 +98,11 @@ def __getattr__(name):
         from hhlif.models.errors import HhlifWarning
 
         warnings.warn("hhlif.protocols.main_for_script moved to"
-                      " hhlif.protocols.cli.main_for_script", HhlifWarning, stacklevel=2)
+                      " hhlif.protocols.cli.main_for_script", HhlifWarning, stacklevel=3)
         from hhlif.protocols.cli import main_for_script
 
         return main_for_script
     raise AttributeError(f"module 'hhlif.protocols' has no attribute {name!r}")
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _SUBMODULES, missing=_deprecated)

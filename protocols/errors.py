@@ -7,8 +7,12 @@ the parameter errors of :mod:`hhlif.models.errors` and the file errors of
 :mod:`hhlif.analysis.errors` (an existing output, an unsafe file).
 """
 
-from hhlif.analysis.errors import OutputExistsError, UnsafeFileError
+import typing as _typing
+
 from hhlif.models.errors import HhlifWarning, ParameterError, ParameterUnitError, UnknownNameError
+
+if _typing.TYPE_CHECKING:
+    from hhlif.analysis.errors import OutputExistsError, UnsafeFileError
 
 __all__ = ["DivergenceError", "BackendUnavailableError", "ProtocolScriptError",
            "IncompleteRunError", "RunInterrupted", "ParameterError", "ParameterUnitError",
@@ -43,9 +47,27 @@ def checked_option(option: str, value, check):
     An existing output stays :class:`OutputExistsError`; any other refusal (a file where a
     folder should be, a folder that cannot be written) becomes one ParameterError line.
     """
+    from hhlif.analysis.errors import OutputExistsError
+
     try:
         return check()
     except OutputExistsError as exc:
         raise OutputExistsError(f"{option}={str(value)!r}: {exc}") from None
     except (OSError, ValueError) as exc:
         raise ParameterError(f"{option}={str(value)!r}: {exc}") from None
+
+
+def __getattr__(name):
+    # the file errors of the analysis layer, imported when first used: importing
+    # hhlif.analysis loads Neo and Elephant, which the ``hhlif`` command's start does not need
+    if name in ("OutputExistsError", "UnsafeFileError"):
+        from hhlif.analysis import errors
+
+        value = getattr(errors, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | {"OutputExistsError", "UnsafeFileError"})

@@ -60,6 +60,7 @@ NaN near the singular voltage of the rate functions (issue 8).
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 
@@ -278,14 +279,25 @@ def _device_class():
     return CPPSIMDStandaloneDevice
 
 
+@functools.cache
+def _device() -> type:
+    """:class:`CPPSIMDStandaloneDevice`, defined (importing Brian2) on first use."""
+    return _device_class()
+
+
 def _register_device():
     from brian2.devices.device import all_devices
 
     if DEVICE_NAME not in all_devices:
-        all_devices[DEVICE_NAME] = CPPSIMDStandaloneDevice()
+        all_devices[DEVICE_NAME] = _device()()
 
 
-CPPSIMDStandaloneDevice = _device_class()
+def __getattr__(name):
+    # the device class subclasses Brian2's: defined when first asked for, so that importing
+    # the backends (``hhlif run --help`` lists them) loads no Brian2
+    if name == "CPPSIMDStandaloneDevice":
+        return _device()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SIMDBackend(StandaloneBackend):

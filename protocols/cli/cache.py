@@ -42,8 +42,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hhlif.analysis.io import process_alive
-
 __all__ = ["add_commands", "scan", "clean", "CacheReport", "cache_info_command",
            "cache_clean_command", "DEFAULT_MIN_AGE_S"]
 
@@ -233,7 +231,7 @@ def scan(cache=None, min_age: float = DEFAULT_MIN_AGE_S, stale: bool = True) -> 
     -------
     CacheReport
     """
-    from hhlif.analysis.io import TEMPORARY_MARK
+    from hhlif.analysis.io import TEMPORARY_MARK, process_alive
 
     from hhlif.protocols.backends import cache_dir
     from hhlif.protocols.experiments.sweeps import CacheEntryError, default_sweep_cache, verify_entry

@@ -2,7 +2,8 @@
 
 Contents
 --------
-Parser          argparse with errors on one line (``hhlif: error: ...``), exit status 2
+Parser          argparse with errors on one line (``hhlif: error: ...``), exit status 2;
+                options that need heavy imports added when needed (``Parser.defer``)
 add_verbosity   ``-q/--quiet`` and ``-v/--verbose`` on a parser
 set_verbosity   apply them: messages, warnings (one line each) and Brian2's log
 note            a progress or choice message on stderr (``hhlif: ...``; silenced by -q)
@@ -23,7 +24,35 @@ __all__ = ["Parser", "add_verbosity", "set_verbosity", "note", "wrote"]
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with errors on one line (``hhlif: error: ...``), exit status 2."""
+    """argparse with errors on one line (``hhlif: error: ...``), exit status 2, and options
+    added when needed (:meth:`defer`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._deferred = []
+
+    def defer(self, add) -> None:
+        """Call ``add(self)`` when this parser first parses or formats its help or usage,
+        not now: a sub-command whose options need heavy imports (their help lists names
+        defined by the simulation or the analysis side) costs nothing to the other
+        commands, ``hhlif --help`` included.  Deferred calls run in the order given."""
+        self._deferred.append(add)
+
+    def _complete(self) -> None:
+        while self._deferred:
+            self._deferred.pop(0)(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._complete()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self):
+        self._complete()
+        return super().format_usage()
+
+    def format_help(self):
+        self._complete()
+        return super().format_help()
 
     def error(self, message):
         command = self.prog if self.prog.startswith("hhlif") else "hhlif"

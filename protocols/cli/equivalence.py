@@ -41,13 +41,21 @@ __all__ = ["add_commands", "equivalence_command", "parse_integer"]
 
 
 def add_commands(subparsers) -> None:
-    """Add the ``equivalence`` sub-command to the ``hhlif`` parser."""
-    from hhlif.protocols.experiments.equivalence import METRICS, PROTOCOLS
-
+    """Add the ``equivalence`` sub-command to the ``hhlif`` parser (its options when it is
+    used: their help names the analysis layer's metrics)."""
     p = subparsers.add_parser(
         "equivalence", help="neuron-count equivalence: candidate size matching a reference network",
         description="Find the smallest candidate network matching a reference network of N"
                     " neurons on a metric, with a bootstrap CI over seeds.")
+    p.defer(_add_options)
+    p.set_defaults(func=equivalence_command)
+
+
+def _add_options(p) -> None:
+    from hhlif.analysis.task_metrics import METRICS
+
+    from hhlif.protocols.experiments.tasks import PROTOCOLS
+
     p.add_argument("--reference", default="hh", help="reference model (default hh)")
     p.add_argument("--candidate", default="lif", help="candidate model (default lif)")
     p.add_argument("--size", default="20", help="N, reference network size (default 20)")
@@ -81,7 +89,6 @@ def add_commands(subparsers) -> None:
     p.add_argument("--no-size-limit", dest="size_limit", action="store_false",
                    help="run even when the estimated memory or time of the search exceeds"
                         " the limits")
-    p.set_defaults(func=equivalence_command)
 
 
 #: Largest integer an option accepts (anything larger is refused as it is parsed).

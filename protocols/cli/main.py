@@ -97,9 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     for add_commands in EXTENSIONS:
         add_commands(sub)
     for name, command in sub.choices.items():
-        if name != "run" and not any(a.dest == "quiet" for a in command._actions):
-            add_verbosity(command)
+        if name != "run":  # after the command's own options, deferred ones included
+            command.defer(_add_verbosity_once)
     return parser
+
+
+def _add_verbosity_once(command) -> None:
+    if not any(a.dest == "quiet" for a in command._actions):
+        add_verbosity(command)
 
 
 def main(argv=None) -> int:
@@ -180,17 +185,15 @@ def _cmd_info(args) -> int:
 
 
 def _quantity_arg(text: str, name: str):
-    """'2*ms' → quantities.Quantity (for the analysis layer)."""
+    """'2*ms' → quantities.Quantity in seconds (for the analysis layer; no Brian2)."""
     import quantities as pq
 
-    from hhlif.models.parsing import parse_value
+    from hhlif.analysis.information.recordings import parse_quantity
 
-    value = parse_value(text, name)
-    from brian2 import Quantity, get_dimensions, second
-
-    if not isinstance(value, Quantity) or get_dimensions(value) != get_dimensions(second):
-        raise ParameterError(f"--{name}={text!r}: expected a time such as 2*ms")
-    return float(value) * pq.s
+    try:
+        return float(parse_quantity(text, name).rescale(pq.s).magnitude) * pq.s
+    except ValueError:  # not a number times a unit, an unknown unit, or not a time
+        raise ParameterError(f"--{name}={text!r}: expected a time such as 2*ms") from None
 
 
 def _cmd_analyze(args) -> int:

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from hhlif.analysis.io import write_text
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.protocols.cli.console import Parser, add_verbosity, note, set_verbosity, wrote
 from hhlif.protocols.cli.tables import cell, condition_table, format_table
-from hhlif.protocols.recordings.neo import write_nix
+
+# Brian2, Neo and the analysis layer (write_text, write_nix) are imported by the functions
+# that run and write: this module is on the path of every ``hhlif`` command's start.
 
 __all__ = ["add_run_options", "run_command", "run_protocol_from_args", "check_run_outputs",
            "present", "PRESENTATIONS", "Presentation", "presentation_of", "OUTPUT_SUFFIXES"]
@@ -248,6 +249,9 @@ def _check_own_outputs(args, extra=()) -> None:
 def _present_recording(protocol, backend: str, args) -> int:
     """A plain Protocol: run, print the summary and the condition table, write NIX, JSON
     (the table) and ``run_*.png``."""
+    from hhlif.analysis.io import write_text
+
+    from hhlif.protocols.recordings.neo import write_nix
     from hhlif.protocols.simulation.running import run
 
     recording = run(protocol, backend=backend, threads=args.threads,
@@ -277,7 +281,10 @@ def _recording_figure_names(protocol) -> list[str]:
 def _present_fi_curve(protocol, backend: str, args) -> int:
     """``fi-curve``: the steady-state f–I table, the rheobase, NIX, JSON and
     ``run_fi_curve.png``."""
+    from hhlif.analysis.io import write_text
     from hhlif.analysis.plots import save_figure
+
+    from hhlif.protocols.recordings.neo import write_nix
 
     figure = Path(args.figures) / "run_fi_curve.png" if args.figures else None
     _check_own_outputs(args, [figure])
@@ -301,8 +308,11 @@ def _present_fi_curve(protocol, backend: str, args) -> int:
 def _present_waveforms(comparison, backend: str, args) -> int:
     """``waveforms``: the script's figures of merit next to the script's numbers, hhlif's
     per-neuron statistics, NIX, JSON and ``waveforms_<model>.png``."""
+    from hhlif.analysis.io import write_text
     from hhlif.analysis.plots import save_figure
+
     from hhlif.protocols.experiments.waveforms import waveform_figures
+    from hhlif.protocols.recordings.neo import write_nix
 
     _check_own_outputs(args)
     result = comparison.run(backend=backend, threads=args.threads)
@@ -359,8 +369,11 @@ def _seed_cells(row: dict) -> dict:
 def _present_seed_xor(comparison, backend: str, args) -> int:
     """``seed-xor``: the spike times of every model side by side, NIX, JSON and
     ``seed_xor.png``."""
+    from hhlif.analysis.io import write_text
     from hhlif.analysis.plots import save_figure
+
     from hhlif.protocols.experiments.networks import xor_figure
+    from hhlif.protocols.recordings.neo import write_nix
 
     _check_own_outputs(args)
     result = comparison.run(backend=backend, threads=args.threads)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from hhlif.protocols.cli.run import run_protocol_from_args
-from hhlif.protocols.protocol import Protocol
+
+if TYPE_CHECKING:  # Brian2: imported by what builds a protocol, not at the command's start
+    from hhlif.protocols.protocol import Protocol
 
 __all__ = ["main_for_script"]
 

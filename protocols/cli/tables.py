@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from hhlif.analysis.utils import format_rows
-
 __all__ = ["format_table", "condition_table", "cell"]
 
 
@@ -29,11 +25,15 @@ def format_table(rows: list[dict]) -> str:
     1   x
     22  y
     """
+    from hhlif.analysis.utils import format_rows
+
     return format_rows(rows, empty="(empty)")
 
 
 def condition_table(recording) -> list[dict]:
     """Per condition: label, neurons, spikes and mean rate (Hz) of the main population."""
+    import numpy as np
+
     pop = recording.main
     counts = pop.spike_counts()
     seconds = (recording.t_stop - recording.t_start) / 1000.0

@@ -76,6 +76,7 @@ from hhlif.analysis.task_metrics import (METRIC_LABELS, METRIC_N_MIN, METRICS,
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.networks import PrivateNoiseNetwork
 from hhlif.models.units import in_units
+from hhlif.protocols.experiments.tasks import PROTOCOL_N_MIN, PROTOCOLS
 from hhlif.protocols.simulation.assembly import CLASS_WAVEFORM_DT, class_waveforms
 
 __all__ = ["class_protocol", "class_waveforms", "ei_network",
@@ -84,15 +85,6 @@ __all__ = ["class_protocol", "class_waveforms", "ei_network",
            "EquivalenceSettings", "DEFAULT", "QUICK", "PROTOCOLS", "settings_for",
            "estimate_search", "check_search_size", "SizeLimitError",
            "write_equivalence_outputs"]
-
-PROTOCOLS = {
-    "waveform-classes": "one frozen OU current per class (same mean) + private Poisson noise",
-    "rate-classes": "one constant current per class + private balanced Poisson noise",
-    "ei-classes": "a sparse random E/I network (RandomEI, resized to each n) with Poisson"
-                  " drive; one frozen OU current per class into every neuron",
-}
-#: Smallest network of each task (RandomEI needs two neurons).
-PROTOCOL_N_MIN = {"ei-classes": 2}
 
 #: How a setting is checked, one line per field of :class:`EquivalenceSettings`:
 #: (JSON name, kind, rule).  Kinds: ``int`` (an integer; an integral float is accepted;

@@ -14,10 +14,12 @@ import hashlib
 import json
 import platform
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hhlif.protocols.protocol import Protocol
+if TYPE_CHECKING:  # Brian2; VERBOSE and say are used by the command before any protocol
+    from hhlif.protocols.protocol import Protocol
 
 __all__ = ["provenance", "timers", "structure_key", "say", "VERBOSE"]
 
