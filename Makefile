@@ -19,7 +19,7 @@ $(VENV)/.installed: $(VENV)/.created setup.cfg pyproject.toml $(CONSTRAINTS)
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.created setup.cfg pyproject.toml $(CONSTRAINTS)
-	$(PIP) install -q -c $(CONSTRAINTS) ".[test,dist]"
+	$(PIP) install -q -c $(CONSTRAINTS) ".[test,dist,nwb]"
 	$(PIP) check
 	touch $@
 

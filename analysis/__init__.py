@@ -39,6 +39,7 @@ task_metrics
     function is not re-exported here, the name is the submodule's).
 """
 from .spike_data import SpikeData, load_spikes, read_neo_file, unpack_spiketrains
+from .identity import Identity, resolve_identity
 from .spike_statistics import (
     CorrelationMatrix, FanoFactors, IsiStatistics, SpikeSummary, correlation_matrix,
     cross_correlogram, fano_factors, firing_rates, instantaneous_rate, interspike_intervals,
@@ -48,7 +49,8 @@ from .spike_timing import (
     spike_time_error)
 from .reports import analyze, compare_files
 from .information import (
-    CoherenceInformationResult, DirectMethodResult, InformationResult, binary_words,
+    CoherenceInformationResult, DeclaredDesign, DirectMethodResult, InformationResult,
+    PerNeuronInformation, binary_words,
     coherence_information, direct_method, entropy, entropy_from_counts,
     information_from_recording, mi_command, mutual_information, nsb_entropy, parse_quantity,
     plot_extrapolation, population_information, spike_count_responses)
@@ -62,6 +64,8 @@ from .task_metrics import (
 __all__ = [
     # spike_data
     "SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains",
+    # identity
+    "Identity", "resolve_identity",
     # spike_statistics
     "CorrelationMatrix", "FanoFactors", "IsiStatistics", "SpikeSummary", "correlation_matrix",
     "cross_correlogram", "fano_factors", "firing_rates", "instantaneous_rate",
@@ -74,6 +78,7 @@ __all__ = [
     "analyze", "compare_files",
     # information
     "CoherenceInformationResult", "DirectMethodResult", "InformationResult",
+    "DeclaredDesign", "PerNeuronInformation",
     "coherence_information", "direct_method", "entropy", "entropy_from_counts",
     "mutual_information", "nsb_entropy", "plot_extrapolation", "population_information",
     # information.recordings

@@ -9,6 +9,10 @@ compare_files
     Spike-timing comparison of a candidate recording with a reference
     recording (Γ and the He et al. 2024 timing errors) as a text table,
     optionally written as JSON and an overlay figure.
+describe_file
+    The body of ``hhlif info``: what a file holds (blocks, segments, signals) and how
+    hhlif reads it: neurons, trials and trains counted apart, populations with their
+    names from the file, and the rule that matched trains to neurons.
 format_table, write_json
     Helpers: aligned two-column text (:func:`hhlif.analysis.utils.format_table`,
     re-exported here), atomic JSON without NaN.
@@ -26,18 +30,21 @@ import os
 import pathlib
 from typing import Any, Sequence
 
+import numpy as np
 import quantities as pq
 
 from .errors import AnalysisInputError
 from .io import atomic_output, check_outputs, text_writer
 from .plots import (png_writer, path_inputs, render_summary, figure_targets,
                     overlay_spike_trains, write_outputs)
-from .spike_data import load_spikes
+from .neo_format import FORMAT_ANNOTATION
+from .spike_data import load_spikes, read_neo_file, spikes_of_blocks
 from .spike_statistics import SpikeSummary, summarize
 from .spike_timing import TimingComparison, compare
 from .utils import check_time, format_table
 
-__all__ = ["analyze", "compare_files", "format_table", "write_json", "REPORT_FORMAT"]
+__all__ = ["analyze", "compare_files", "describe_file", "format_table", "write_json",
+           "REPORT_FORMAT"]
 
 #: Version of the JSON written by :func:`analyze` and :func:`compare_files`.
 REPORT_FORMAT = 1
@@ -222,3 +229,85 @@ def compare_files(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms
         writers.append((json_path, text_writer(_json_text(report))))
     write_outputs(writers, force)
     return comparison, text
+
+
+def describe_file(path: str | os.PathLike) -> str:
+    """What a recording file holds, and how hhlif reads it (the text of ``hhlif info``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any file :func:`~hhlif.analysis.read_neo_file` reads (NIX, NWB, ...).
+
+    Returns
+    -------
+    str
+        Per Block: segments, trains, spikes, signals (and for hhlif's own files the
+        protocol, model, backend, dt and seed); then the neurons, trials and trains as the
+        analysis counts them, the populations with their neuron counts, the rule that
+        matched trains to neurons across trials, neurons missing from some trials, notes
+        made while reading, and how to get per-neuron trains in Python.
+
+    Raises
+    ------
+    AnalysisInputError, UnsafeFileError
+        As :func:`~hhlif.analysis.read_neo_file`.
+    """
+    blocks = read_neo_file(path)
+    lines = []
+    for block in blocks:
+        ann = block.annotations
+        lines.append(f"block {block.name!r}: {len(block.segments)} segments")
+        if FORMAT_ANNOTATION in ann:
+            prov = json.loads(ann.get("provenance_json", "{}"))
+            proto = prov.get("protocol", {})
+            lines.append(f"  written by hhlif {prov.get('hhlif_version')} (protocol"
+                         f" {ann.get('protocol')!r}, model {ann.get('model')!r}, backend"
+                         f" {prov.get('backend')!r}, dt {proto.get('dt')}, seed"
+                         f" {proto.get('seed')})")
+        elif ann.get("nwb_source"):
+            lines.append(f"  NWB file {ann.get('nwb_identifier')!r}:"
+                         f" {ann.get('session_description')!r}, {ann.get('nwb_n_units')}"
+                         f" units in its Units table, read with pynwb")
+        n_trains = sum(len(seg.spiketrains) for seg in block.segments)
+        n_spikes = sum(len(st) for seg in block.segments for st in seg.spiketrains)
+        n_sig = sum(len(seg.analogsignals) for seg in block.segments)
+        lines.append(f"  {n_trains} spike trains, {n_spikes} spikes, {n_sig} analog signals")
+        for seg in block.segments[:5]:
+            names = sorted({str(a.name) for a in seg.analogsignals})
+            lines.append(f"  segment {seg.name!r}: {len(seg.spiketrains)} trains,"
+                         f" {len(seg.analogsignals)} signals {names}")
+        if len(block.segments) > 5:
+            lines.append(f"  ... {len(block.segments) - 5} more segments")
+    if not any(seg.spiketrains for block in blocks for seg in block.segments):
+        lines.append("no spike trains: nothing for the spike analyses")
+        return "\n".join(lines)
+    data = spikes_of_blocks(blocks, str(path))
+    ident = data.annotations["identity"]
+    rule = ident["rule"]
+    how = {"hhlif": "hhlif's own annotations", "group": "neo.Group membership",
+           "name": "the trains' names",
+           "position": "position in each segment (the file names no neuron)"}.get(
+        rule, f"the annotation {rule.partition(':')[2]!r}")
+    lines.append(f"as analysed: {ident['n_neurons']} neurons, {ident['n_trials']} trials,"
+                 f" {ident['n_trains']} trains (a neuron in a trial), {data.n_spikes} spikes,"
+                 f" {len(data.conditions)} condition(s)")
+    for pop in data.populations:
+        sub = data.population == pop
+        n_pop = np.unique(np.stack([data.condition[sub], data.local_index[sub]], axis=1),
+                          axis=0).shape[0]
+        lines.append(f"  population {pop!r}: {n_pop} neurons, {int(sub.sum())} trains")
+    lines.append(f"  neurons matched across trials by {how}")
+    if ident.get("incomplete"):
+        shown = ", ".join(map(str, ident["incomplete"][:5]))
+        more = " ..." if len(ident["incomplete"]) > 5 else ""
+        lines.append(f"  missing from some trials: {len(ident['incomplete'])} neurons"
+                     f" ({shown}{more}); statistics across trials use the trials each has")
+    for key in ("alignment_note", "span_note"):
+        if data.annotations.get(key):
+            lines.append(f"  note: {data.annotations[key]}")
+    for note in data.annotations.get("notes", []):
+        lines.append(f"  note: {note}")
+    lines.append("  per-neuron trains in Python: hhlif.analysis.load_spikes(PATH).spiketrains()"
+                 " (annotated with population, unit, trial, condition)")
+    return "\n".join(lines)

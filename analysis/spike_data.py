@@ -29,8 +29,10 @@ either one neuron (annotations ``neuron``, ``population``) or packed
 are included). A Block annotation ``simulated_ms`` (the simulated time the run
 reached) shorter than the trains' span marks an interrupted run: such a file is
 refused, never analysed as if complete. For any other ("foreign") Block, the
-segment index is the trial, the condition is 0 and a neuron is the position of
-its train in the segment.
+segment index is the trial, the condition is 0, and which train is which neuron
+across segments is decided by :func:`~hhlif.analysis.identity.resolve_identity`
+(a ``neo.Group``, a ``unit_id``-like annotation, the train's name, or, with a
+warning, its position); ``annotations['identity']`` records the rule.
 
 Every neuron of every (trial, condition) gets its own global id
 ``0 .. n_neurons - 1`` ("trials as neurons"); the per-neuron arrays tell which
@@ -41,6 +43,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -48,15 +51,14 @@ import neo
 import numpy as np
 import quantities as pq
 
-from .errors import AnalysisInputError, UnsafeFileError
+from .errors import AnalysisInputError, AnalysisWarning, UnsafeFileError
+from .identity import FOREIGN_POPULATION, scalar_annotation, resolve_identity
 from .neo_format import FORMAT_ANNOTATION, FORMAT_VERSION, packed_fields, unpack_spiketrains
 from .utils import as_time, time_array
 
-__all__ = ["SpikeData", "load_spikes", "read_neo_file", "unpack_spiketrains", "FOREIGN_POPULATION",
+__all__ = ["SpikeData", "load_spikes", "read_neo_file", "spikes_of_blocks", "unpack_spiketrains",
+           "FOREIGN_POPULATION",
            "SAFE_READERS", "PICKLE_SUFFIXES"]
-
-#: Population name given to neurons of files not written by hhlif.
-FOREIGN_POPULATION = "neurons"
 
 
 
@@ -91,7 +93,13 @@ class SpikeData:
         Condition number -> label.
     annotations : dict, optional
         Block annotations (e.g. ``protocol``, ``model``) and notes made while
-        loading (e.g. ``span_note`` when trains had different spans).
+        loading (e.g. ``span_note`` when trains had different spans; ``identity``, how
+        trains were matched to neurons, see :mod:`hhlif.analysis.identity`).
+    unit : array_like of str, optional
+        Per-neuron label of the neuron in its file (default ``str(local_index)``): for
+        foreign files the name of its ``neo.Group``, its unit annotation, its train name
+        or its position (``annotations['identity']['rule']`` says which); the same label
+        in every trial.
 
     Raises
     ------
@@ -119,6 +127,7 @@ class SpikeData:
     local_index: np.ndarray | None = None
     condition_labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
+    unit: np.ndarray | None = None
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -174,6 +183,7 @@ class SpikeData:
         per_neuron("condition", np.zeros(n, np.int64), np.int64)
         per_neuron("population", np.full(n, FOREIGN_POPULATION, dtype=object), object)
         per_neuron("local_index", np.arange(n, dtype=np.int64), np.int64)
+        per_neuron("unit", self.local_index.astype(str).astype(object), object)
         set_(self, "condition_labels", {int(k): str(v) for k, v in self.condition_labels.items()})
         set_(self, "annotations", dict(self.annotations))
 
@@ -197,6 +207,16 @@ class SpikeData:
     def conditions(self) -> np.ndarray:
         """Sorted distinct condition numbers."""
         return np.unique(self.condition)
+
+    @property
+    def n_units(self) -> int:
+        """Distinct neurons: ``(condition, population, local_index)`` identities, each seen in
+        one or more trials (``n_neurons`` counts trains, one per neuron and trial)."""
+        if not self.n_neurons:
+            return 0
+        pop = np.unique(self.population, return_inverse=True)[1].reshape(-1)
+        return int(np.unique(np.stack([self.condition, pop, self.local_index], axis=1),
+                             axis=0).shape[0])
 
     @property
     def populations(self) -> list[str]:
@@ -264,7 +284,7 @@ class SpikeData:
                                       t_stop=t1, neuron=int(i),
                                       local_index=int(self.local_index[i]),
                                       population=str(self.population[i]),
-                                      trial=int(self.trial[i]),
+                                      unit=str(self.unit[i]), trial=int(self.trial[i]),
                                       condition=int(self.condition[i])))
         return out
 
@@ -308,7 +328,7 @@ class SpikeData:
         return SpikeData(new_id[self.indices[spike_keep]], self.times[spike_keep],
                          int(keep.sum()), self.t_start, self.t_stop, self.trial[keep],
                          self.condition[keep], self.population[keep], self.local_index[keep],
-                         self.condition_labels, self.annotations)
+                         self.condition_labels, self.annotations, self.unit[keep])
 
     def by_trial(self) -> dict[int, "SpikeData"]:
         """``{trial: SpikeData of that trial}``."""
@@ -335,7 +355,10 @@ class _Chunk:
     t_stop: float
 
 
-def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_Chunk]:
+def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool,
+                    foreign: Sequence[tuple[str, int]] = ()) -> list[_Chunk]:
+    """The chunks of one segment; ``foreign``: (population, identity) of each train of a
+    file not written by hhlif (from :func:`~hhlif.analysis.identity.resolve_identity`)."""
     ann = segment.annotations
     trial = int(ann.get("trial", seg_index)) if hhlif else seg_index
     condition = int(ann.get("condition", 0)) if hhlif else 0
@@ -357,7 +380,7 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool) -> list[_
                 population = str(tann.get("population", FOREIGN_POPULATION))
                 tr, co = int(tann.get("trial", trial)), int(tann.get("condition", condition))
             else:
-                local, population, tr, co = pos, FOREIGN_POPULATION, trial, condition
+                (population, local), tr, co = foreign[pos], trial, condition
             chunks.append(_Chunk(tr, co, population, np.array([local], np.int64),
                                  np.full(times.size, local, np.int64), times, t0, t1))
     return chunks
@@ -394,12 +417,32 @@ def _from_block(block: neo.Block, origin: str,
     chunks: list[_Chunk] = []
     labels: dict[int, str] = {}
     n_signals = 0
+    identity = None
+    per_segment: list[list] = [[] for _ in segments]
+    if not hhlif:
+        identity = resolve_identity(block, [list(seg.spiketrains) for seg in segments], origin)
+        k = 0
+        for si, seg in enumerate(segments):
+            n_tr = len(seg.spiketrains)
+            per_segment[si] = list(zip(identity.population[k:k + n_tr],
+                                       identity.local_index[k:k + n_tr].tolist()))
+            k += n_tr
     for si, seg in enumerate(segments):
-        chunks.extend(_segment_chunks(seg, si, hhlif))
+        chunks.extend(_segment_chunks(seg, si, hhlif, per_segment[si]))
         n_signals += len(seg.analogsignals) + len(seg.irregularlysampledsignals)
         if hhlif and "condition_label" in seg.annotations:
             cond = int(seg.annotations.get("condition", 0))
             labels[cond] = str(seg.annotations["condition_label"])
+    aligned = False
+    seg_starts = [{float(t.t_start.rescale(pq.s).magnitude) for t in seg.spiketrains}
+                  for seg in segments if len(seg.spiketrains)]
+    if not hhlif and all(len(st) == 1 for st in seg_starts) and len(set().union(*seg_starts)) > 1:
+        # trials cut from one continuous recording (an NWB trials table, epochs: each
+        # segment starts at its own time): read each trial relative to its start, as
+        # trial-based analyses do
+        aligned = True
+        for c in chunks:
+            c.times, c.t_stop, c.t_start = c.times - c.t_start, c.t_stop - c.t_start, 0.0
     if not chunks:
         raise AnalysisInputError(
             f"{origin}: contains no SpikeTrain ({len(segments)} segment(s), {n_signals} "
@@ -446,13 +489,35 @@ def _from_block(block: neo.Block, origin: str,
             pass
     annotations["source"] = origin
     annotations["hhlif"] = hhlif
+    if identity is not None:
+        unit = np.array(identity.label, dtype=object)
+        annotations["identity"] = identity.to_dict()
+        annotations["segment_annotations"] = [
+            {**({"name": seg.name} if seg.name else {}),
+             **{k: v for k, v in ((k, scalar_annotation(v)) for k, v in seg.annotations.items())
+                if v is not None}} for seg in segments]
+        if block.annotations.get("nwb_note"):
+            annotations.setdefault("notes", []).append(str(block.annotations["nwb_note"]))
+    else:
+        unit = local_index.astype(str).astype(object)
+    if aligned:
+        annotations["alignment_note"] = (
+            "segments (trials) start at different times; each is read relative to its own"
+            " start (trial-aligned)")
     if np.ptp(starts) > 0 or np.ptp(stops) > 0:
         annotations["span_note"] = (
             f"trains had different spans (t_start {starts.min()}..{starts.max()} s, t_stop "
             f"{stops.min()}..{stops.max()} s); the common span [{starts.min()}, {stops.max()}] s "
             "is used for every neuron")
-    return SpikeData(indices, times, n, starts.min() * pq.s, stops.max() * pq.s, trial,
-                     condition, population, local_index, labels, annotations)
+    data = SpikeData(indices, times, n, starts.min() * pq.s, stops.max() * pq.s, trial,
+                     condition, population, local_index, labels, annotations, unit)
+    if identity is None:
+        data.annotations["identity"] = {"rule": "hhlif", "n_neurons": data.n_units,
+                                        "n_trials": int(data.trials.size), "n_trains": n,
+                                        "incomplete": [], "warning": None}
+    elif identity.warning:
+        warnings.warn(f"{origin}: {identity.warning}", AnalysisWarning, stacklevel=3)
+    return data
 
 
 #: The only Neo readers hhlif opens a user's file with, by (lower-case) extension.  Each one
@@ -463,7 +528,7 @@ def _from_block(block: neo.Block, origin: str,
 SAFE_READERS: dict[str, str] = {
     ".nix": "NixIO",              # NIX (HDF5 through h5py), what hhlif writes
     ".h5": "NixIO",
-    ".nwb": "NWBIO",              # NWB (pynwb/hdmf over h5py; needs pynwb installed)
+    ".nwb": "hhlif.analysis.nwb",  # NWB through pynwb itself (the nwb extra), not NWBIO
     ".mat": "NeoMatlabIO",        # scipy.io.loadmat: MATLAB structs, no pickles
     ".txt": "AsciiSpikeTrainIO",  # one train per line of plain-text spike times
     ".gdf": "NestIO",             # NEST spike detector output (numpy.loadtxt)
@@ -554,6 +619,10 @@ def read_neo_file(path: str | os.PathLike) -> list[neo.Block]:
     reader = _safe_reader(path)          # before opening the file: a pickle is never read
     if not path.exists():
         raise AnalysisInputError(f"source={origin!r}: no such file")
+    if reader == "hhlif.analysis.nwb":
+        from .nwb import read_nwb_block   # Units with any observation intervals, trials
+
+        return [read_nwb_block(path)]
     cls = getattr(neo.io, reader)
     kwargs = {"NixIO": {"mode": "ro"}, "NWBIO": {"mode": "r"}}.get(reader, {})
     try:
@@ -593,10 +662,15 @@ def _read_blocks(io) -> list:
     return io.read_all_blocks() if hasattr(io, "read_all_blocks") else [io.read_block()]
 
 
-def _read_path(path: pathlib.Path) -> SpikeData:
-    blocks = read_neo_file(path)
+def spikes_of_blocks(blocks: Sequence[neo.Block], origin: str) -> SpikeData:
+    """The :class:`SpikeData` of the Blocks of one file (those of :func:`read_neo_file`):
+    the segments of later Blocks are further trials of the first Block's neurons."""
     extra = [seg for b in blocks[1:] for seg in b.segments]
-    return _from_block(blocks[0], str(path), extra)
+    return _from_block(blocks[0], origin, extra)
+
+
+def _read_path(path: pathlib.Path) -> SpikeData:
+    return spikes_of_blocks(read_neo_file(path), str(path))
 
 
 def load_spikes(source: Any) -> SpikeData:

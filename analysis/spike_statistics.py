@@ -576,15 +576,20 @@ class SpikeSummary:
 
     Attributes
     ----------
-    n_neurons, n_spikes, n_trials, n_conditions : int
+    n_neurons : int
+        Distinct neurons (:attr:`SpikeData.n_units`), each seen in one or more trials.
+    n_spikes, n_trials, n_conditions : int
+    n_trains : int
+        Spike trains: one per neuron and trial (what rates and ISI statistics are
+        computed over).
     populations : list of str
     duration : pq.Quantity (s)
     rate_mean, rate_std : pq.Quantity (Hz)
-        Across neurons (population std).
+        Across trains (population std).
     cv_mean, cv2_mean, lv_mean : float or None
-        Means over neurons with at least 3 spikes.
+        Means over trains with at least 3 spikes.
     n_neurons_isi : int
-        Neurons entering the ISI means.
+        Trains entering the ISI means.
     fano_mean : float or None
         Mean across-trial Fano factor.
     correlation_mean : float or None
@@ -603,6 +608,7 @@ class SpikeSummary:
     n_spikes: int
     n_trials: int
     n_conditions: int
+    n_trains: int
     populations: list
     duration: pq.Quantity
     rate_mean: pq.Quantity
@@ -649,19 +655,35 @@ class SpikeSummary:
                 return self.undefined.get(name, "undefined")
             return spec.format(v) + (f" {unit}" if unit else "")
 
-        return [("neurons", str(self.n_neurons)), ("spikes", str(self.n_spikes)),
-                ("trials", str(self.n_trials)), ("conditions", str(self.n_conditions)),
-                ("populations", ", ".join(self.populations)),
-                ("duration", fmt("duration", unit="s")),
-                ("rate mean", fmt("rate_mean", unit="Hz")),
-                ("rate std", fmt("rate_std", unit="Hz")),
-                ("CV mean", fmt("cv_mean")), ("CV2 mean", fmt("cv2_mean")),
-                ("LV mean", fmt("lv_mean")), ("neurons with >= 3 spikes", str(self.n_neurons_isi)),
-                ("Fano factor mean", fmt("fano_mean")),
-                (f"correlation mean ({self.n_correlation_neurons} neurons, "
-                 f"{float(self.correlation_bin_size.rescale(pq.ms).magnitude):g} ms bins)",
-                 fmt("correlation_mean")),
-                ("SPIKE-contrast synchrony", fmt("synchrony"))]
+        identity = self.annotations.get("identity") or {}
+        rows = [("neurons", str(self.n_neurons)), ("trials", str(self.n_trials)),
+                ("trains (a neuron in a trial)", str(self.n_trains)),
+                ("spikes", str(self.n_spikes)), ("conditions", str(self.n_conditions)),
+                ("populations", ", ".join(self.populations))]
+        if identity.get("rule") not in (None, "hhlif"):
+            rule = identity["rule"]
+            rows.append(("neurons identified by", rule.replace("annotation:", "annotation ")
+                         + (" (no name, group or unit annotation: trains paired by their"
+                            " position in each segment)" if rule == "position" else "")))
+        for note in [self.annotations.get("alignment_note"), *self.annotations.get("notes", [])]:
+            if note:
+                rows.append(("note", str(note)))
+        if identity.get("incomplete"):
+            missing = identity["incomplete"]
+            rows.append(("neurons missing from some trials", f"{len(missing)}: "
+                         + ", ".join(map(str, missing[:5])) + (" ..." if len(missing) > 5
+                                                              else "")))
+        return rows + [
+            ("duration", fmt("duration", unit="s")),
+            ("rate mean (per train)", fmt("rate_mean", unit="Hz")),
+            ("rate std", fmt("rate_std", unit="Hz")),
+            ("CV mean", fmt("cv_mean")), ("CV2 mean", fmt("cv2_mean")),
+            ("LV mean", fmt("lv_mean")), ("trains with >= 3 spikes", str(self.n_neurons_isi)),
+            ("Fano factor mean (across trials)", fmt("fano_mean")),
+            (f"correlation mean ({self.n_correlation_neurons} trains, "
+             f"{float(self.correlation_bin_size.rescale(pq.ms).magnitude):g} ms bins)",
+             fmt("correlation_mean")),
+            ("SPIKE-contrast synchrony", fmt("synchrony"))]
 
 
 def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: int = 100,
@@ -720,8 +742,9 @@ def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: 
     else:
         sync = synchrony(data, neurons=ids)
     return SpikeSummary(
-        n_neurons=data.n_neurons, n_spikes=data.n_spikes, n_trials=int(len(data.trials)),
-        n_conditions=int(len(data.conditions)), populations=data.populations,
+        n_neurons=data.n_units, n_spikes=data.n_spikes, n_trials=int(len(data.trials)),
+        n_conditions=int(len(data.conditions)), n_trains=data.n_neurons,
+        populations=data.populations,
         duration=data.duration,
         rate_mean=None if rate_mean is None else rate_mean * pq.Hz,
         rate_std=None if rate_std is None else rate_std * pq.Hz,

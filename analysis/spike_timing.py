@@ -494,23 +494,38 @@ class TimingComparison:
         """``(label, formatted value)`` rows for a text table."""
         und = self.undefined()
         isi = self.isi_difference_mean
-        return [("pairs", str(len(self.keys))),
+        rules = self.annotations.get("paired_by") or {}
+        paired_by = ""
+        if rules.get("reference"):
+            paired_by = (f" (neurons identified by {rules['reference']} /"
+                         f" {rules.get('candidate')})")
+        rows = [("pairs", f"{len(self.keys)}{paired_by}"),
                 ("unpaired (reference / candidate)",
-                 f"{self.n_unpaired_reference} / {self.n_unpaired_candidate}"),
-                ("spikes (reference / candidate)",
-                 f"{int(self.n_reference.sum())} / {int(self.n_candidate.sum())}"),
-                (f"coincidence factor (delta = {float(self.delta.rescale(pq.ms)):g} ms)",
-                 und.get("gamma_mean") or f"{self.gamma_mean:.4f}"),
-                ("mean |ISI difference| (first ISI excluded)",
-                 und.get("isi_difference_mean") or f"{float(isi.magnitude):.4g} ms"),
-                ("mean |spike-time difference| / mean reference ISI",
-                 und.get("spike_time_error_mean") or f"{self.spike_time_error_mean:.4g}")]
+                 f"{self.n_unpaired_reference} / {self.n_unpaired_candidate}")]
+        for side in ("reference", "candidate"):
+            left = self.annotations.get(f"unpaired_{side}") or []
+            if left:
+                shown = ", ".join(f"{u['unit']} (trial {u['trial']})" for u in left[:5])
+                more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+                rows.append((f"not paired ({side})", shown + more))
+        rows += [("spikes (reference / candidate)",
+                  f"{int(self.n_reference.sum())} / {int(self.n_candidate.sum())}"),
+                 (f"coincidence factor (delta = {float(self.delta.rescale(pq.ms)):g} ms)",
+                  und.get("gamma_mean") or f"{self.gamma_mean:.4f}"),
+                 ("mean |ISI difference| (first ISI excluded)",
+                  und.get("isi_difference_mean") or f"{float(isi.magnitude):.4g} ms"),
+                 ("mean |spike-time difference| / mean reference ISI",
+                  und.get("spike_time_error_mean") or f"{self.spike_time_error_mean:.4g}")]
+        return rows
 
 
 def pair_keys(ref: SpikeData, cand: SpikeData) -> tuple[list, list]:
     """The rule by which :func:`compare` pairs reference and candidate trains.
 
-    Returns the keys ``(population, trial, condition, neuron)`` of both, in pairing order;
+    Returns the keys ``(trial, condition, population, unit)`` of both, in pairing order,
+    where ``unit`` is the neuron's label in its file (:attr:`SpikeData.unit`: hhlif's
+    neuron index, or a foreign file's group, unit annotation, name or position, see
+    :mod:`hhlif.analysis.identity`), so reordered trains still pair with their neuron;
     the population is dropped from the key when each side holds exactly one (``hh``
     against ``slif2hh``).  Raises :class:`AnalysisInputError` for other population
     mismatches.
@@ -526,7 +541,8 @@ def pair_keys(ref: SpikeData, cand: SpikeData) -> tuple[list, list]:
                 f"{sorted(ref_pops)}: expected the same names (or one population each)")
 
     def keys(d):
-        return [(t, c, p, i) if use_pop else (t, c, i) for t, c, p, i in d.keys()]
+        return [(t, c, p, u) if use_pop else (t, c, u) for (t, c, p, _), u in
+                zip(d.keys(), d.unit.tolist())]
     return keys(ref), keys(cand)
 
 
@@ -551,9 +567,12 @@ def compare(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms) -> T
 
     Notes
     -----
-    Trains are paired by (trial, condition, population, neuron index); when
-    each recording has a single population of different names (one model per
-    file) they are paired by (trial, condition, neuron index). Γ uses the
+    Trains are paired by (trial, condition, population, unit label), the label
+    being the neuron's identity in its file (see :func:`pair_keys`); when each
+    recording has a single population of different names (one model per file)
+    they are paired by (trial, condition, unit label). The trains that found no
+    partner are listed in ``annotations['unpaired_reference']`` and
+    ``['unpaired_candidate']``. Γ uses the
     union of the two recordings' spans as T. Metrics undefined for a pair are
     NaN there, with the reason in ``reasons``, and left out of the means.
 
@@ -602,6 +621,12 @@ def compare(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms) -> T
     ri = np.array([i for i, _ in pairs])
     ci = np.array([j for _, j in pairs])
     ref_keys = ref.keys()
+
+    def unpaired(data, keys, paired):
+        left = sorted(set(range(len(keys))) - set(paired.tolist()))
+        return [{"trial": int(data.trial[i]), "condition": int(data.condition[i]),
+                 "population": str(data.population[i]), "unit": str(data.unit[i])}
+                for i in left]
     return TimingComparison(
         keys=[ref_keys[i] for i in ri], n_reference=np.diff(rb)[ri], n_candidate=np.diff(cb)[ci],
         gamma=gamma, n_coincident=n_co, isi_difference=isi_d * pq.ms, spike_time_error=ste,
@@ -610,4 +635,8 @@ def compare(reference: Any, candidate: Any, delta: pq.Quantity = 2 * pq.ms) -> T
         annotations={"reference": ref.annotations.get("source"),
                      "candidate": cand.annotations.get("source"),
                      "reference_model": ref.annotations.get("model"),
-                     "candidate_model": cand.annotations.get("model")})
+                     "candidate_model": cand.annotations.get("model"),
+                     "paired_by": {"reference": ref.annotations.get("identity", {}).get("rule"),
+                                   "candidate": cand.annotations.get("identity", {}).get("rule")},
+                     "unpaired_reference": unpaired(ref, rkeys, ri),
+                     "unpaired_candidate": unpaired(cand, ckeys, ci)})

@@ -73,6 +73,7 @@ from ._direct_method import DirectMethodResult, direct_method, plot_extrapolatio
 from ._discrete import MI_METHODS, InformationResult, mutual_information
 from ._entropy import ENTROPY_METHODS, entropy, entropy_from_counts, nsb_entropy
 from ._population import population_information
+from .declared import DeclaredDesign, PerNeuronInformation
 from .recordings import (CONDITION_PROTOCOLS, FROZEN_NOISE_PROTOCOLS, binary_words,
                          information_from_recording, mi_command, parse_quantity,
                          spike_count_responses)
@@ -80,6 +81,7 @@ from .recordings import (CONDITION_PROTOCOLS, FROZEN_NOISE_PROTOCOLS, binary_wor
 __all__ = [
     # results
     "InformationResult", "DirectMethodResult", "CoherenceInformationResult",
+    "PerNeuronInformation", "DeclaredDesign",
     # estimator names
     "MI_METHODS", "ENTROPY_METHODS",
     # estimators

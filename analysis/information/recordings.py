@@ -35,6 +35,7 @@ import json
 import math
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,12 +43,15 @@ import numpy as np
 import quantities as pq
 
 from ..design import Design, recorded_design
-from ..errors import AnalysisInputError
+from ..errors import AnalysisInputError, AnalysisWarning
 from ..io import atomic_output, check_output
 from ..spike_data import SpikeData, load_spikes
 from ..utils import as_time, check_choice, check_time, time_array
 from ._direct_method import DirectMethodResult, direct_method
 from ._discrete import MI_METHODS, InformationResult, mutual_information
+from .declared import (MIN_CONDITION_REPEATS, MIN_DIRECT_REPEATS, DeclaredDesign,
+                       PerNeuronInformation, check_enough, mean_with_ci, per_neuron_groups,
+                       undeclared_design_error)
 
 __all__ = [
     "FROZEN_NOISE_PROTOCOLS",
@@ -238,7 +242,8 @@ def information_from_recording(source: Any, method: str | None = None,
                                window: tuple[Any, Any] | None = None, response: str = "count",
                                population: str | None = None, condition: int | None = None,
                                n_bootstrap: int = 100, confidence: float = 0.95,
-                               seed: int | None = 0) -> InformationResult | DirectMethodResult:
+                               seed: int | None = 0, declared: DeclaredDesign | None = None
+                               ) -> InformationResult | DirectMethodResult | PerNeuronInformation:
     """Information carried by the spikes of a recording, by the estimator its design calls for.
 
     Parameters
@@ -268,13 +273,19 @@ def information_from_recording(source: Any, method: str | None = None,
         to use.
     n_bootstrap, confidence, seed
         Confidence interval (bootstrap over trials) and random seed.
+    declared : DeclaredDesign, optional
+        The design of a file that does not record one (another tool's file): required for
+        those, refused for hhlif's own files (which record theirs). See
+        :mod:`hhlif.analysis.information.declared`.
 
     Returns
     -------
-    DirectMethodResult or InformationResult
+    DirectMethodResult or InformationResult or PerNeuronInformation
         ``details`` records the source, protocol, population, window, response and the
         recorded design (None without one); condition estimators add the condition
-        labels and, from the design, the condition values and their units.
+        labels and, from the design, the condition values and their units. A foreign
+        file declared ``repeats_of_one_stimulus`` or ``condition_annotation`` gives a
+        :class:`PerNeuronInformation` (each neuron over its own trials).
 
     Raises
     ------
@@ -309,16 +320,40 @@ def information_from_recording(source: Any, method: str | None = None,
     >>> res.n_stimuli, res.plugin_bits         # counts 2 vs 6 tell the condition apart
     (2, 1.0)
     """
-    data = load_spikes(source)
+    declared = declared or DeclaredDesign()
+    with warnings.catch_warnings():
+        if declared.condition_per_segment:  # trains are repeats: no neuron is paired
+            warnings.filterwarnings("ignore", ".*neurons matched across trials by their"
+                                    " position", AnalysisWarning)
+        data = load_spikes(source)
     check_choice(response, RESPONSES, "response")
     origin = str(data.annotations.get("source", "recording"))
     design = recorded_design(data)
     protocol = data.annotations.get("protocol")
+    own = bool(data.annotations.get("hhlif", False))
+    if declared and own:
+        raise AnalysisInputError(f"{origin}: written by hhlif, which records how the recording"
+                                 f" was made; expected no declared design ({declared.describe()})")
+    if not declared and not own:
+        raise undeclared_design_error(data, origin)
     pop = _pick_population(data, population)
     data = data.select(population=pop)
     if design is not None:
         _check_design(design, data, pop, origin)
-    choice = _estimators_for(design, protocol, len(data.conditions), origin)
+    if declared and not declared.condition_per_segment:
+        return _per_neuron_information(data, declared, method, pop, bin_size, word_length,
+                                       window, response, n_bootstrap, confidence, seed, origin)
+    if declared:
+        data = declared.conditions_of(data, origin)
+        per_condition = np.bincount(data.condition)
+        if data.conditions.size < 2 or per_condition.min() < MIN_CONDITION_REPEATS:
+            raise AnalysisInputError(
+                f"{origin}: {data.conditions.size} segment(s) with {per_condition.min()} to"
+                f" {per_condition.max()} trains each; --condition-per-segment needs at least 2"
+                f" segments of at least {MIN_CONDITION_REPEATS} trains (repeats) each")
+        choice = _Choice(MI_METHODS + ("direct",), "pt", declared.describe())
+    else:
+        choice = _estimators_for(design, protocol, len(data.conditions), origin)
     if method is None:
         method = choice.default
     if method not in choice.valid:
@@ -331,6 +366,66 @@ def information_from_recording(source: Any, method: str | None = None,
                "design": None if design is None else design.to_dict()}
     return _FROM_RECORDING[method](data, method, design, details, int(word_length), window,
                                    response, condition, n_bootstrap, confidence, seed)
+
+
+def _per_neuron_information(data: SpikeData, declared: DeclaredDesign, method: str | None,
+                            pop: str, bin_size: Any, word_length: int, window, response: str,
+                            n_bootstrap: int, confidence: float, seed: int | None,
+                            origin: str) -> PerNeuronInformation:
+    """Each identified neuron over its own trials, by the declared design."""
+    direct = declared.repeats_of_one_stimulus
+    valid = ("direct",) if direct else MI_METHODS
+    method = method or ("direct" if direct else "pt")
+    if method not in valid:
+        raise AnalysisInputError(f"method={method!r}: not available for {declared.describe()};"
+                                 f" valid values: {list(valid)}")
+    if int(word_length) < 1:
+        raise AnalysisInputError(f"word_length={word_length!r}: expected an integer >= 1")
+    if not direct:
+        data = declared.conditions_of(data, origin)
+    details = {"source": origin, "protocol": data.annotations.get("protocol"),
+               "population": pop, "bin_size_s": as_time(bin_size, "bin_size"), "design": None,
+               "identity": data.annotations.get("identity")}
+    analysed, excluded = [], []
+    for unit, ids in per_neuron_groups(data):
+        sub = data.select(neurons=ids)
+        n_rep = int(ids.size)
+        if direct:
+            short = n_rep < MIN_DIRECT_REPEATS
+            need = f"fewer than {MIN_DIRECT_REPEATS} repeats (trials)"
+        else:
+            per = np.bincount(sub.condition)
+            per = per[per > 0]
+            short = per.size < 2 or per.min() < MIN_CONDITION_REPEATS
+            n_rep = int(per.min()) if per.size else 0
+            need = (f"fewer than 2 conditions with {MIN_CONDITION_REPEATS} trials each")
+        if short:
+            excluded.append({"unit": unit, "n_repeats": n_rep, "reason": need})
+            continue
+        try:
+            if direct:
+                res = _direct_from_recording(sub, "direct", None, dict(details),
+                                             int(word_length), window, response, None,
+                                             n_bootstrap, confidence, seed)
+                row = {"information": res.information_rate, "ci": res.ci,
+                       "information_per_spike": res.information_per_spike}
+            else:
+                res = _conditions_from_recording(sub, method, None, dict(details),
+                                                 int(word_length), window, response, None,
+                                                 n_bootstrap, confidence, seed)
+                row = {"information": res.bits, "ci": res.ci}
+        except AnalysisInputError as err:  # a silent neuron, a word longer than the window
+            if "fired no spike" not in str(err):
+                raise
+            excluded.append({"unit": unit, "n_repeats": n_rep, "reason": "no spike"})
+            continue
+        analysed.append({"unit": unit, "n_repeats": n_rep, **row})
+    check_enough(analysed, excluded, MIN_DIRECT_REPEATS if direct else MIN_CONDITION_REPEATS,
+                 "repeats (trials) of the stimulus" if direct else "trials per condition",
+                 origin)
+    mean, ci = mean_with_ci([u["information"] for u in analysed], confidence)
+    return PerNeuronInformation(method, "bits/s" if direct else "bits", pop, analysed,
+                                excluded, mean, ci, confidence, declared, details)
 
 
 def _direct_from_recording(data: SpikeData, method: str, design: Design | None, details: dict,
@@ -441,10 +536,13 @@ def parse_quantity(text: str, name: str = "value") -> pq.Quantity:
     return float(m.group(1)) * unit
 
 
-def _format(result: InformationResult | DirectMethodResult, path: str) -> str:
+def _format(result: InformationResult | DirectMethodResult | PerNeuronInformation,
+            path: str) -> str:
     d = result.details
     lines = [f"hhlif mi {path}",
              f"  protocol    {d.get('protocol')}   population {d.get('population')}"]
+    if isinstance(result, PerNeuronInformation):
+        return "\n".join(lines + result.lines())
     if d.get("design") is not None:  # recordings without a design print as before
         lines.append(f"  design      {Design.from_dict(d['design']).describe()}")
         units = d.get("condition_units", {})
@@ -487,7 +585,8 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
                word_length: int = 8, json_path: str | os.PathLike | None = None,
                force: bool = False, n_bootstrap: int = 100, seed: int | None = 0,
                population: str | None = None, response: str = "count",
-               window: Any = None) -> tuple[InformationResult | DirectMethodResult, str]:
+               window: Any = None, declared: DeclaredDesign | None = None
+               ) -> tuple[InformationResult | DirectMethodResult | PerNeuronInformation, str]:
     """Body of ``hhlif mi FILE``: information of a recorded file, and the text to print.
 
     Parameters
@@ -503,7 +602,7 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
         Where to write ``{"source", "result"}`` as JSON (atomically).
     force : bool
         Overwrite an existing ``json_path``.
-    n_bootstrap, seed, population, response
+    n_bootstrap, seed, population, response, declared
         See :func:`information_from_recording`.
     window : str or tuple, optional
         ``'20*ms,100*ms'`` (text, as on the command line) or a (start, stop) pair: the
@@ -565,7 +664,7 @@ def mi_command(path: str | os.PathLike, method: str | None = None, bin_size: Any
     result = information_from_recording(path, method=method, bin_size=dt,
                                         word_length=word_length, n_bootstrap=n_bootstrap,
                                         seed=seed, population=population, response=response,
-                                        window=window)
+                                        window=window, declared=declared)
     text = _format(result, str(path))
     if out is not None:
         payload = json.dumps({"source": str(path), "result": result.to_dict()}, indent=2)

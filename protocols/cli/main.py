@@ -9,6 +9,7 @@
     hhlif analyze FILE [--json OUT] [--figures DIR] [--force]
     hhlif compare REFERENCE_FILE CANDIDATE_FILE [--delta 2*ms]
     hhlif mi FILE [--method pt] [--bin 2*ms] [--word 8] [--json OUT] [--force]
+             [--repeats-of-one-stimulus | --condition-annotation KEY | --condition-per-segment]
 
 Bad input gets one line naming the parameter, the value and what was expected, and exit
 status 2.
@@ -23,7 +24,6 @@ draw), ``scripts`` (a protocol script as a command).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("protocol", help="built-in name or path of a protocol script (.py)")
     add_run_options(p)
 
-    p = sub.add_parser("info", help="what a NIX file holds")
+    p = sub.add_parser("info", help="what a recording file holds: neurons, trials, trains,"
+                                    " populations, and how its trains are matched to neurons")
     p.add_argument("file")
 
     p = sub.add_parser("analyze", help="spike statistics of a Neo-readable file")
@@ -90,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="response window of step/sweep files, 'START,STOP' (e.g. 20*ms,120*ms;"
                         " default: the whole recording)")
     p.add_argument("--population", default=None, help="population to analyse (default: main)")
+    design = p.add_mutually_exclusive_group()
+    design.add_argument("--repeats-of-one-stimulus", action="store_true",
+                        help="another tool's file: every trial (segment) repeats one frozen"
+                             " stimulus (direct method, per neuron over its trials)")
+    design.add_argument("--condition-annotation", metavar="KEY", default=None,
+                        help="another tool's file: the segment annotation (an NWB trials"
+                             " column) that names each trial's stimulus (per neuron)")
+    design.add_argument("--condition-per-segment", action="store_true",
+                        help="another tool's file: each segment is one stimulus and its"
+                             " trains are repeats of it")
     p.add_argument("--json")
     p.add_argument("--figures", help="folder for the extrapolation figure (direct method)")
     p.add_argument("--force", action="store_true")
@@ -160,27 +171,9 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    from hhlif.analysis import read_neo_file
-    from hhlif.analysis.neo_format import FORMAT_ANNOTATION
+    from hhlif.analysis.reports import describe_file
 
-    blocks = read_neo_file(args.file)  # safe readers only; one-line errors
-    for block in blocks:
-        ann = block.annotations
-        print(f"block {block.name!r}: {len(block.segments)} segments")
-        if FORMAT_ANNOTATION in ann:
-            prov = json.loads(ann.get("provenance_json", "{}"))
-            print(f"  written by hhlif {prov.get('hhlif_version')} (protocol {ann.get('protocol')!r},"
-                  f" model {ann.get('model')!r}, backend {prov.get('backend')!r},"
-                  f" dt {prov.get('protocol', {}).get('dt')}, seed {prov.get('protocol', {}).get('seed')})")
-        n_trains = sum(len(s.spiketrains) for s in block.segments)
-        n_spikes = sum(len(st) for s in block.segments for st in s.spiketrains)
-        n_sig = sum(len(s.analogsignals) for s in block.segments)
-        print(f"  {n_trains} spike trains, {n_spikes} spikes, {n_sig} analog signals")
-        for seg in block.segments[:5]:
-            print(f"  segment {seg.name!r}: {len(seg.spiketrains)} trains,"
-                  f" {len(seg.analogsignals)} signals {sorted({a.name for a in seg.analogsignals})}")
-        if len(block.segments) > 5:
-            print(f"  ... {len(block.segments) - 5} more segments")
+    print(describe_file(args.file))  # safe readers only; one-line errors
     return 0
 
 
@@ -225,10 +218,16 @@ def _cmd_mi(args) -> int:
 
         check_outputs([Path(args.figures) / "mi_extrapolation.png"], args.force,
                       inputs=[args.file])
+    from hhlif.analysis.information import DeclaredDesign
+
+    declared = DeclaredDesign(repeats_of_one_stimulus=args.repeats_of_one_stimulus,
+                              condition_annotation=args.condition_annotation,
+                              condition_per_segment=args.condition_per_segment)
     result, table = ir.mi_command(args.file, method=args.method, bin_size=args.bin_size,
                                   word_length=args.word_length, json_path=args.json,
                                   force=args.force, response=args.response,
-                                  population=args.population, window=args.window)
+                                  population=args.population, window=args.window,
+                                  declared=declared)
     print(table)
     if args.figures and hasattr(result, "by_word_length"):
         from hhlif.analysis.information import plot_extrapolation

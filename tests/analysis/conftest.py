@@ -63,12 +63,15 @@ def write_nix(block, path):
 
 @pytest.fixture
 def foreign_nix(tmp_path):
-    """A NIX file written by plain Neo (no hhlif annotations): 2 segments x 5 trains."""
+    """A NIX file written by plain Neo (no hhlif annotations): 2 segments x 5 named trains."""
     block = neo.Block(name="foreign")
     for s in range(2):
         seg = neo.Segment(name=f"seg{s}")
         block.segments.append(seg)
-        seg.spiketrains.extend(poisson_trains(5, 20 * pq.Hz, 2 * pq.s, seed=10 + s))
+        trains = poisson_trains(5, 20 * pq.Hz, 2 * pq.s, seed=10 + s)
+        for i, train in enumerate(trains):
+            train.name = f"n{i}"          # the neuron's name, the same in both segments
+        seg.spiketrains.extend(trains)
     return write_nix(block, tmp_path / "foreign.nix")
 
 

@@ -20,7 +20,9 @@ from hhlif.analysis.reports import analyze, compare_files
 def test_analyze_foreign_nix_writes_json_and_figures(foreign_nix, tmp_path):
     out, figs = tmp_path / "out" / "s.json", tmp_path / "figs"
     summary, text = analyze(foreign_nix, json_path=out, figures_dir=figs)
-    assert summary.n_neurons == 10 and summary.n_trials == 2
+    # 5 neurons (matched across the 2 segments by their names) = 10 trains
+    assert summary.n_neurons == 5 and summary.n_trials == 2 and summary.n_trains == 10
+    assert summary.populations == ["foreign"]      # the Block's name
     assert "rate mean" in text and "nan" not in text.lower()
     report = json.loads(out.read_text())
     assert report["kind"] == "analyze" and report["summary"]["n_spikes"] == summary.n_spikes
@@ -41,7 +43,7 @@ def test_analyze_hhlif_nix(build, tmp_path):
     segs = [build.poisson_trains(30, 15 * pq.Hz, 1 * pq.s, seed=s) for s in range(3)]
     path = build.write_nix(build.hhlif_block(segs, packed=True), tmp_path / "rec.nix")
     summary, text = analyze(path, json_path=tmp_path / "s.json")
-    assert summary.n_neurons == 90 and summary.fano_mean is not None
+    assert summary.n_neurons == 30 and summary.n_trains == 90 and summary.fano_mean is not None
     assert summary.annotations["protocol"] == "test-protocol"
     assert "test-protocol" in (tmp_path / "s.json").read_text()
 
@@ -127,7 +129,9 @@ def test_outputs_get_the_permissions_the_umask_allows(foreign_nix, tmp_path, uma
     analyze(foreign_nix, json_path=tmp_path / "a.json", figures_dir=tmp_path / "figs")
     compare_files(foreign_nix, foreign_nix, json_path=tmp_path / "c.json",
                   figure_path=tmp_path / "c.png")
-    mi_command(foreign_nix, json_path=tmp_path / "mi.json", n_bootstrap=0, word_length=2)
+    from hhlif.analysis import DeclaredDesign
+    mi_command(foreign_nix, json_path=tmp_path / "mi.json", n_bootstrap=0, word_length=2,
+               declared=DeclaredDesign(condition_per_segment=True))
     save_figure(raster_plot([neo.SpikeTrain([1] * pq.ms, t_stop=2 * pq.ms)]), tmp_path / "r.png")
     outputs = [p for p in tmp_path.rglob("*") if p.is_file() and p != foreign_nix]
     assert len(outputs) == 4 + 5 + 1

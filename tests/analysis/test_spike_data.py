@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import quantities as pq
 
-from hhlif.analysis.errors import AnalysisInputError
+from hhlif.analysis.errors import AnalysisInputError, AnalysisWarning
 from hhlif.analysis.spike_data import SpikeData, load_spikes, unpack_spiketrains
 
 
@@ -73,6 +73,19 @@ def test_foreign_nix_uses_segment_as_trial(foreign_nix):
     assert data.n_neurons == 10 and not data.annotations["hhlif"]
     assert data.trial.tolist() == [0] * 5 + [1] * 5
     assert data.local_index.tolist() == list(range(5)) * 2
+    assert data.annotations["identity"]["rule"] == "name"
+
+
+def test_unnamed_trains_are_paired_by_position_with_a_warning(build):
+    block = neo.Block()
+    for s in range(2):
+        seg = neo.Segment()
+        seg.spiketrains.extend(build.poisson_trains(4, 10 * pq.Hz, 1 * pq.s, seed=s))
+        block.segments.append(seg)
+    with pytest.warns(AnalysisWarning, match="position in each segment"):
+        data = load_spikes(block)
+    assert data.annotations["identity"]["rule"] == "position"
+    assert data.local_index.tolist() == list(range(4)) * 2
 
 
 def test_recording_like_object_is_converted_with_to_neo(build):
@@ -162,7 +175,10 @@ def _lab_block(build):
     block = neo.Block(name="lab recording")
     for s in range(2):
         seg = neo.Segment(name=f"trial {s}")
-        seg.spiketrains.extend(build.poisson_trains(3, 15 * pq.Hz, 1 * pq.s, seed=30 + s))
+        trains = build.poisson_trains(3, 15 * pq.Hz, 1 * pq.s, seed=30 + s)
+        for i, train in enumerate(trains):
+            train.name = f"cell {i}"          # how the lab names its neurons
+        seg.spiketrains.extend(trains)
         block.segments.append(seg)
     return block
 
@@ -236,10 +252,14 @@ def test_safe_readers_exclude_every_reader_that_can_run_code():
     from hhlif.analysis.spike_data import PICKLE_SUFFIXES, SAFE_READERS
 
     assert not set(SAFE_READERS) & set(PICKLE_SUFFIXES)
+    import importlib
+
     for suffix, name in SAFE_READERS.items():
-        cls = getattr(neo.io, name)
+        # a Neo IO by its name, or a module of hhlif's own (NWB through pynwb)
+        module = (importlib.import_module(name) if name.startswith("hhlif.")
+                  else inspect.getmodule(getattr(neo.io, name)))
         assert name not in ("PickleIO", "ElphyIO")
-        source = inspect.getsource(inspect.getmodule(cls))
+        source = inspect.getsource(module)
         assert "import pickle" not in source and "eval(" not in source, name
         assert suffix.startswith(".") and suffix == suffix.lower()
 

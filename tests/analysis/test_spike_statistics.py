@@ -161,7 +161,8 @@ def test_summary_of_poisson_recording_is_json_without_nan(build):
     data = load_spikes(build.hhlif_block(
         [build.poisson_trains(20, 20 * pq.Hz, 2 * pq.s, seed=s) for s in range(5)], packed=True))
     s = summarize(data)
-    assert s.n_neurons == 100 and s.n_trials == 5 and s.n_spikes == data.n_spikes
+    assert s.n_neurons == 20 and s.n_trains == 100 and s.n_trials == 5
+    assert s.n_spikes == data.n_spikes
     assert s.rate_mean.magnitude == pytest.approx(data.n_spikes / 100 / 2.0)
     assert s.cv_mean == pytest.approx(1.0, abs=0.1)  # 100 neurons x ~40 ISIs: SE ~ 0.02
     assert s.undefined == {}
