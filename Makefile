@@ -42,13 +42,14 @@ test: $(VENV)/.installed-test
 
 ## make bench: the benchmarks (NEST 3.10 via the bench extra), written to benchmarks/RESULTS.md
 bench: $(VENV)/.installed
-	$(PIP) install -q -c $(CONSTRAINTS) ".[dist,bench]"
+	$(PIP) install -q -c $(CONSTRAINTS) ".[dist,bench,nwb]"
 	$(PIP) install -q --no-deps --force-reinstall .
 	$(PY) -m benchmarks.run
 	$(PY) -m benchmarks.analysis_speed --force
 	$(PY) -m benchmarks.hh_accuracy --force
 	$(PY) -m benchmarks.time_to_solution --force
 	$(PY) -m benchmarks.run --only render
+	$(PY) -m benchmarks.whole_path --force
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,7 +5,15 @@ Contents
 read_nwb_block
     A ``neo.Block`` from a ``.nwb`` file: one Segment per row of the trials table (or of
     the epochs table, or one Segment spanning the data), in each one SpikeTrain per unit
-    of the Units table that was observed during that trial.
+    of the Units table that was observed during that trial; for a file written by hhlif,
+    the Block of the hhlif Neo format (as its NIX file).
+hhlif_metadata, hhlif_contents
+    The metadata and the arrays of a file written by hhlif (used by
+    ``hhlif.protocols.recordings.nwb.read_nwb`` too).
+ms_to_seconds, seconds_to_ms
+    Spike times in ms to NWB's seconds and back, bit-exactly.
+HHLIF_SCRATCH, HHLIF_NWB_VERSION, HHLIF_MODULE, CORRECTIONS_TABLE
+    Names of hhlif's NWB layout.
 OBS_TOLERANCE
     Uncovered time (s) a unit's observation intervals may leave in a trial, for rounding.
 NO_TRIALS_NOTE
@@ -50,6 +58,18 @@ Block. Name: the file's ``identifier``; annotations ``nwb_source = True``,
 ``nwb_n_units`` (rows of the Units table) and ``nwb_n_trials`` (Segments read, i.e. rows of
 the trials or epochs table, 1 for a file without either).
 
+hhlif's own NWB files. A file written by ``hhlif.protocols.recordings.nwb.write_nwb``
+carries the scratch entry :data:`HHLIF_SCRATCH` (JSON: the marker ``hhlif_nwb`` =
+:data:`HHLIF_NWB_VERSION`, protocol, model, t_start/t_stop in ms, simulated_ms, condition
+labels, populations, signals, provenance, design). Such a file is read into the Block that
+hhlif's Neo export makes of the same recording (:mod:`hhlif.analysis.neo_format`, built with
+its functions: the same Block annotations, Segment, packed trains with their per-neuron
+trial and condition, AnalogSignals), so that :func:`~hhlif.analysis.load_spikes` gives the
+same trials, conditions, populations and neurons as for the NIX file of that recording.
+:func:`hhlif_contents` gives the arrays of such a file (the Recording's own numbers: ms
+exactly, see :func:`ms_to_seconds`); ``hhlif.protocols.recordings.nwb`` documents the
+layout.
+
 Examples
 --------
 >>> block = read_nwb_block("data/interop/pynwb_units_trials.nwb")   # doctest: +SKIP
@@ -58,6 +78,7 @@ Examples
 """
 from __future__ import annotations
 
+import json
 import os
 import pathlib
 from typing import Any
@@ -68,7 +89,9 @@ import quantities as pq
 
 from .errors import AnalysisInputError
 
-__all__ = ["read_nwb_block", "OBS_TOLERANCE", "NO_TRIALS_NOTE"]
+__all__ = ["read_nwb_block", "OBS_TOLERANCE", "NO_TRIALS_NOTE", "HHLIF_SCRATCH",
+           "HHLIF_NWB_VERSION", "HHLIF_MODULE", "CORRECTIONS_TABLE",
+           "ms_to_seconds", "seconds_to_ms", "hhlif_metadata", "hhlif_contents"]
 
 #: Uncovered time (s) that a unit's observation intervals may leave in a trial and the unit
 #: still count as observed (floating-point rounding of interval bounds).
@@ -283,6 +306,231 @@ def _convert(nwbfile, origin: str) -> neo.Block:
     return block
 
 
+# ----------------------------------------------------------------- hhlif's own NWB files
+#: Scratch entry of an NWB file written by hhlif: the recording's metadata as one JSON
+#: document; its presence (with the key ``hhlif_nwb``) marks the file as hhlif's.
+HHLIF_SCRATCH = "hhlif_recording"
+#: Version of hhlif's NWB layout: the ``hhlif_nwb`` key of the metadata.
+HHLIF_NWB_VERSION = 1
+#: Processing module of hhlif's tables: ``channels_<signal>`` (channel -> neuron of each
+#: TimeSeries) and :data:`CORRECTIONS_TABLE`.
+HHLIF_MODULE = "hhlif"
+#: Table (in :data:`HHLIF_MODULE`) of the spikes whose time in ms is not ``seconds * 1000``
+#: of the stored seconds (rows: position in the Units ``spike_times`` data, exact ms).
+CORRECTIONS_TABLE = "spike_time_corrections"
+
+
+def ms_to_seconds(times_ms) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spike times for NWB (s), and what restores the ms exactly.
+
+    Parameters
+    ----------
+    times_ms : array_like of float
+
+    Returns
+    -------
+    seconds : ndarray of float64
+        ``times_ms / 1000`` (correctly rounded).
+    positions : ndarray of int64
+        Where ``seconds * 1000`` is not bit-identical to ``times_ms``: none for times that
+        are seconds * 1000 (as hhlif makes them from Brian2's; checked for dt from 1 µs to
+        0.1 ms, 2e6 steps each), about 1.5 % of times rounded to 0.001 ms.
+    exact_ms : ndarray of float64
+        ``times_ms[positions]``.
+
+    Examples
+    --------
+    >>> 3.97 / 1000 * 1000                      # not 3.97: listed with its exact ms
+    3.9700000000000006
+    >>> s, pos, ms = ms_to_seconds([1.5, 3.97])
+    >>> s.tolist(), pos.tolist(), ms.tolist()
+    ([0.0015, 0.0039700000000000004], [1], [3.97])
+    >>> seconds_to_ms(s, pos, ms).tolist()
+    [1.5, 3.97]
+    """
+    ms = np.asarray(times_ms, dtype=np.float64).reshape(-1)
+    seconds = ms / 1000.0
+    positions = np.flatnonzero(seconds * 1000.0 != ms).astype(np.int64)
+    return seconds, positions, ms[positions]
+
+
+def seconds_to_ms(seconds, positions, exact_ms) -> np.ndarray:
+    """The ms that :func:`ms_to_seconds` encoded: ``seconds * 1000``, the listed positions
+    replaced by their exact values (bit-identical to the original)."""
+    ms = np.asarray(seconds, dtype=np.float64).reshape(-1) * 1000.0
+    positions = np.asarray(positions, dtype=np.int64).reshape(-1)
+    if positions.size:
+        ms[positions] = np.asarray(exact_ms, dtype=np.float64).reshape(-1)
+    return ms
+
+
+def hhlif_metadata(nwbfile, origin: str = "NWB file") -> dict | None:
+    """The metadata of an NWB file written by hhlif (the JSON of :data:`HHLIF_SCRATCH`), or
+    None for any other file.
+
+    Raises
+    ------
+    AnalysisInputError
+        The entry exists but is not a JSON object with ``hhlif_nwb``, or names a newer
+        layout than :data:`HHLIF_NWB_VERSION`.
+    """
+    scratch = getattr(nwbfile, "scratch", None)
+    if not scratch or HHLIF_SCRATCH not in scratch:
+        return None
+    data = scratch[HHLIF_SCRATCH].data
+    if not isinstance(data, (str, bytes)):
+        data = np.asarray(data[()] if hasattr(data, "shape") else data).reshape(-1)[0]
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    try:
+        meta = json.loads(data)
+    except (TypeError, ValueError) as err:
+        raise AnalysisInputError(f"source={origin!r}: scratch {HHLIF_SCRATCH!r} is not JSON"
+                                 f" ({_one_line(err)});"
+                                 f" expected hhlif's metadata") from None
+    if not isinstance(meta, dict) or "hhlif_nwb" not in meta:
+        raise AnalysisInputError(f"source={origin!r}: scratch {HHLIF_SCRATCH!r} holds no"
+                                 f" 'hhlif_nwb' key;"
+                                 f" expected hhlif's metadata")
+    if int(meta["hhlif_nwb"]) > HHLIF_NWB_VERSION:
+        raise AnalysisInputError(f"source={origin!r}: hhlif_nwb={meta['hhlif_nwb']!r} is a"
+                                 f" newer layout than this hhlif reads ({HHLIF_NWB_VERSION});"
+                                 f" update hhlif")
+    return meta
+
+
+def _column(table, name: str) -> np.ndarray:
+    return np.asarray(table[name].data[:])
+
+
+def hhlif_contents(nwbfile, origin: str = "NWB file", signals: bool = True) -> dict:
+    """The recording in an NWB file written by hhlif, as arrays of its own numbers.
+
+    Parameters
+    ----------
+    nwbfile : pynwb.NWBFile
+        Open (its data is read here).
+    origin : str
+        Named in error messages.
+    signals : bool
+        Read the TimeSeries too (else ``signals`` are empty).
+
+    Returns
+    -------
+    dict
+        ``meta`` (:func:`hhlif_metadata`) and ``populations``: name -> dict with ``model``,
+        ``n_neurons``, ``spike_indices`` (int64, neuron within the population),
+        ``spike_times`` (ms, bit-exact, sorted by time then neuron), ``trial``,
+        ``condition`` (int64 per neuron) and ``signals``: variable -> dict with ``unit``,
+        ``t_start``, ``sampling_period`` (ms), ``values`` (samples x channels) and
+        ``neurons`` (int64 per channel).
+
+    Raises
+    ------
+    AnalysisInputError
+        Not an hhlif file, or its tables disagree with its metadata.
+    """
+    meta = hhlif_metadata(nwbfile, origin)
+    if meta is None:
+        raise AnalysisInputError(f"source={origin!r}: not written by hhlif (no scratch entry"
+                                 f" {HHLIF_SCRATCH!r})")
+    units = nwbfile.units
+    n_rows = sum(int(p["n_neurons"]) for p in meta["populations"])
+    if n_rows:
+        if units is None or len(units) != n_rows:
+            raise AnalysisInputError(
+                f"source={origin!r}: the Units table has"
+                f" {0 if units is None else len(units)} rows; the metadata lists {n_rows}"
+                f" neurons")
+        spike_col = units["spike_times"]
+        ends = np.asarray(spike_col.data[:], dtype=np.int64)
+        flat_s = np.asarray(spike_col.target.data[:], dtype=np.float64)
+        module = nwbfile.processing[HHLIF_MODULE]
+        fixes = module[CORRECTIONS_TABLE]
+        flat_ms = seconds_to_ms(flat_s, _column(fixes, "spike"), _column(fixes, "time_ms"))
+        population = _column(units, "population")
+        neuron = _column(units, "neuron").astype(np.int64)
+        trial = _column(units, "trial").astype(np.int64)
+        condition = _column(units, "condition").astype(np.int64)
+        starts = np.concatenate([[0], ends[:-1]])
+    populations = {}
+    for entry in meta["populations"]:
+        name, n, first = str(entry["name"]), int(entry["n_neurons"]), int(entry["first_row"])
+        rows = slice(first, first + n)
+        if n and not (np.array_equal(neuron[rows], np.arange(n))
+                      and all(str(p) == name for p in np.unique(population[rows]))):
+            raise AnalysisInputError(f"source={origin!r}: Units rows {first}..{first + n - 1}"
+                                     f" are not neurons 0..{n - 1} of population {name!r}")
+        if n:
+            lo, hi = int(starts[first]), int(ends[first + n - 1])
+            counts = ends[rows] - starts[rows]
+            idx = np.repeat(np.arange(n, dtype=np.int64), counts)
+            times = flat_ms[lo:hi]
+            order = np.lexsort((idx, times))
+            idx, times = idx[order], times[order]
+            tr, co = trial[rows], condition[rows]
+        else:
+            idx, times = np.zeros(0, np.int64), np.zeros(0)
+            tr, co = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        populations[name] = {"model": str(entry["model"]), "n_neurons": n,
+                             "spike_indices": idx, "spike_times": times, "trial": tr,
+                             "condition": co, "signals": {}}
+    if signals:
+        for entry in meta["signals"]:
+            where = getattr(nwbfile, entry["group"])
+            series = where[entry["timeseries"]]
+            table = nwbfile.processing[HHLIF_MODULE][entry["channels"]]
+            populations[entry["population"]]["signals"][entry["variable"]] = {
+                "unit": entry["unit"], "t_start": entry["t_start_ms"],
+                "sampling_period": entry["sampling_period_ms"],
+                "values": np.asarray(series.data[:]),
+                "neurons": _column(table, "neuron").astype(np.int64)}
+    return {"meta": meta, "populations": populations}
+
+
+def _hhlif_block(nwbfile, origin: str) -> neo.Block:
+    """The Block of an hhlif NWB file in the hhlif Neo format, as ``to_neo`` makes it for the
+    NIX file of the same recording (:mod:`hhlif.analysis.neo_format`: one Segment, per
+    population one packed train, per population and variable one AnalogSignal)."""
+    from . import neo_format as fmt
+
+    contents = hhlif_contents(nwbfile, origin)
+    meta = contents["meta"]
+    t_start, t_stop = float(meta["t_start_ms"]) * pq.ms, float(meta["t_stop_ms"]) * pq.ms
+    block = neo.Block(name=f"hhlif {meta['protocol']}", file_origin=origin,
+                      **fmt.block_annotations(meta["protocol"], meta["model"],
+                                              json.dumps(meta["provenance"], sort_keys=True)))
+    if meta.get("design"):
+        block.annotations["design_json"] = json.dumps(meta["design"], sort_keys=True)
+    if meta.get("simulated_ms") is not None:
+        block.annotations["simulated_ms"] = float(meta["simulated_ms"])
+    block.annotations[fmt.LABELS_ANNOTATION] = fmt.encode_labels(
+        {int(k): str(v) for k, v in meta["condition_labels"]})
+    segment = fmt.recording_segment(file_origin=origin)
+    for name, pop in contents["populations"].items():
+        trial, condition = pop["trial"], pop["condition"]
+        train = fmt.population_train(pop["spike_times"], pop["spike_indices"], pop["n_neurons"],
+                                     trial, condition, t_start, t_stop, name=name,
+                                     population=name, model=pop["model"])
+        train.segment = segment
+        segment.spiketrains.append(train)
+        for var, sig in pop["signals"].items():
+            neurons = sig["neurons"]
+            units = ("dimensionless" if sig["unit"] in ("", "1", "dimensionless")
+                     else sig["unit"])
+            asig = neo.AnalogSignal(sig["values"], units=units, t_start=sig["t_start"] * pq.ms,
+                                    sampling_period=sig["sampling_period"] * pq.ms,
+                                    name=f"{name} {var}", population=name, variable=var,
+                                    unit_string=sig["unit"], model=pop["model"])
+            asig.array_annotations = {"neuron": neurons, "trial": trial[neurons],
+                                      "condition": condition[neurons]}
+            asig.segment = segment
+            segment.analogsignals.append(asig)
+    segment.block = block
+    block.segments.append(segment)
+    return block
+
+
 def read_nwb_block(path: str | os.PathLike) -> neo.Block:
     """Read the Units and trials of an NWB file into a ``neo.Block`` with pynwb.
 
@@ -299,6 +547,8 @@ def read_nwb_block(path: str | os.PathLike) -> neo.Block:
         Segment spanning the data), one SpikeTrain per unit observed in that trial; the
         module's Notes give every annotation and the observation-interval rule (the union
         of a unit's intervals must cover the whole trial, up to :data:`OBS_TOLERANCE`).
+        A file written by hhlif (scratch entry :data:`HHLIF_SCRATCH`) gives instead the
+        Block of the hhlif Neo format that its NIX file holds.
 
     Raises
     ------
@@ -338,6 +588,8 @@ def read_nwb_block(path: str | os.PathLike) -> neo.Block:
             raise AnalysisInputError(f"source={origin!r}: pynwb could not read it"
                                      f" ({_one_line(err)})") from None
         try:
+            if hhlif_metadata(nwbfile, origin) is not None:      # written by hhlif: its Neo format
+                return _hhlif_block(nwbfile, origin)
             return _convert(nwbfile, origin)
         except AnalysisInputError:
             raise

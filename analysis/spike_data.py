@@ -20,15 +20,22 @@ unpack_spiketrains
 
 Notes
 -----
-hhlif's Neo export writes a ``neo.Block`` with the annotation
-``hhlif_format = 1``; each Segment is one (trial, condition) and carries the
-annotations ``trial``, ``condition`` and ``condition_label``. A SpikeTrain is
-either one neuron (annotations ``neuron``, ``population``) or packed
-(``packed=True``, ``population``, ``neuron_start``, ``neuron_stop`` and
-``array_annotations['neuron']``, one id per spike; silent neurons of the range
-are included). A Block annotation ``simulated_ms`` (the simulated time the run
-reached) shorter than the trains' span marks an interrupted run: such a file is
-refused, never analysed as if complete. For any other ("foreign") Block, the
+hhlif's Neo export writes a ``neo.Block`` with the annotation ``hhlif_format``
+(:mod:`hhlif.analysis.neo_format` defines both versions, and both are read).
+Format 2 (what hhlif writes): one Segment; per population one packed SpikeTrain
+(``packed=True``, ``population``, ``neuron_start=0``, ``neuron_stop`` = the
+population's size, ``array_annotations['neuron']``, one id per spike, and
+``neuron_runs_json``, the trial and condition of every neuron as run-length
+JSON); condition labels in the Block annotation ``condition_labels_json``.
+Format 1: each Segment is one (trial, condition) and carries the annotations
+``trial``, ``condition`` and ``condition_label``; a SpikeTrain is either one
+neuron (annotations ``neuron``, ``population``) or packed (``packed=True``,
+``population``, ``neuron_start``, ``neuron_stop`` and
+``array_annotations['neuron']``; silent neurons of the range are included).
+Both give the same :class:`SpikeData` for one recording: neurons numbered by
+(condition, trial, population, neuron). A Block annotation ``simulated_ms`` (the
+simulated time the run reached) shorter than the trains' span marks an
+interrupted run: such a file is refused, never analysed as if complete. For any other ("foreign") Block, the
 segment index is the trial, the condition is 0, and which train is which neuron
 across segments is decided by :func:`~hhlif.analysis.identity.resolve_identity`
 (a ``neo.Group``, a ``unit_id``-like annotation, the train's name, or, with a
@@ -53,7 +60,8 @@ import quantities as pq
 
 from .errors import AnalysisInputError, AnalysisWarning, UnsafeFileError
 from .identity import FOREIGN_POPULATION, scalar_annotation, resolve_identity
-from .neo_format import FORMAT_ANNOTATION, FORMAT_VERSION, packed_fields, unpack_spiketrains
+from .neo_format import (FORMAT_ANNOTATION, LABELS_ANNOTATION, READABLE_VERSIONS, RUNS_ANNOTATION,
+                         decode_labels, packed_fields, population_labels, unpack_spiketrains)
 from .utils import as_time, time_array
 
 __all__ = ["SpikeData", "load_spikes", "read_neo_file", "spikes_of_blocks", "unpack_spiketrains",
@@ -345,8 +353,8 @@ class SpikeData:
 # ---------------------------------------------------------------------------- loading
 @dataclass
 class _Chunk:
-    trial: int
-    condition: int
+    trial: int | np.ndarray        # one value, or one per neuron (hhlif format 2)
+    condition: int | np.ndarray
     population: str
     local: np.ndarray          # local ids of the neurons of this chunk
     spike_local: np.ndarray    # local id of each spike
@@ -370,9 +378,11 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool,
         tann = train.annotations
         if hhlif and tann.get("packed", False):
             start, stop, neuron = packed_fields(train)
-            chunks.append(_Chunk(int(tann.get("trial", trial)),
-                                 int(tann.get("condition", condition)),
-                                 str(tann.get("population", FOREIGN_POPULATION)),
+            if RUNS_ANNOTATION in tann:        # format 2: per-neuron trial and condition
+                tr, co = population_labels(train)
+            else:
+                tr, co = int(tann.get("trial", trial)), int(tann.get("condition", condition))
+            chunks.append(_Chunk(tr, co, str(tann.get("population", FOREIGN_POPULATION)),
                                  np.arange(start, stop, dtype=np.int64), neuron, times, t0, t1))
         else:
             if hhlif:
@@ -384,6 +394,27 @@ def _segment_chunks(segment: neo.Segment, seg_index: int, hhlif: bool,
             chunks.append(_Chunk(tr, co, population, np.array([local], np.int64),
                                  np.full(times.size, local, np.int64), times, t0, t1))
     return chunks
+
+
+def _group_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
+    """One int64 code per row of integer ``columns``, equal for equal rows (sorting 1-D
+    codes, not rows: ``np.unique(axis=0)`` of 10^5 rows takes seconds)."""
+    code = np.zeros(len(columns[0]), np.int64)
+    for col in columns:
+        values, inverse = np.unique(col, return_inverse=True)
+        code = np.unique(code * values.size + inverse.reshape(-1),
+                         return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return code
+
+
+def _per_neuron(values: list, sizes: np.ndarray) -> np.ndarray:
+    """One int64 per neuron from each chunk's label: a scalar (repeated over the chunk) or
+    an array with one value per neuron of the chunk."""
+    if not any(np.ndim(v) for v in values):
+        return np.repeat(np.asarray(values, dtype=np.int64), sizes)
+    return np.concatenate([np.broadcast_to(np.asarray(v, dtype=np.int64), (int(k),))
+                           for v, k in zip(values, sizes)]) if len(values) else \
+        np.zeros(0, np.int64)
 
 
 def _check_complete(simulated_ms: Any, t_start: float, t_stop: float, origin: str) -> None:
@@ -410,9 +441,15 @@ def _from_block(block: neo.Block, origin: str,
                 extra_segments: Sequence[neo.Segment] = ()) -> SpikeData:
     fmt = block.annotations.get(FORMAT_ANNOTATION)
     hhlif = fmt is not None
-    if hhlif and int(fmt) != FORMAT_VERSION:
-        raise AnalysisInputError(f"{origin}: hhlif_format={fmt!r} is not supported; expected "
-                                 f"{FORMAT_VERSION}")
+    version = None
+    if hhlif:
+        try:
+            version = int(np.asarray(fmt).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            version = None
+        if version not in READABLE_VERSIONS:
+            raise AnalysisInputError(f"{origin}: hhlif_format={fmt!r} is not supported; "
+                                     f"expected one of {READABLE_VERSIONS}")
     segments = list(block.segments) + list(extra_segments)
     chunks: list[_Chunk] = []
     labels: dict[int, str] = {}
@@ -433,6 +470,8 @@ def _from_block(block: neo.Block, origin: str,
         if hhlif and "condition_label" in seg.annotations:
             cond = int(seg.annotations.get("condition", 0))
             labels[cond] = str(seg.annotations["condition_label"])
+    if hhlif and LABELS_ANNOTATION in block.annotations:
+        labels.update(decode_labels(block.annotations[LABELS_ANNOTATION], origin))
     aligned = False
     seg_starts = [{float(t.t_start.rescale(pq.s).magnitude) for t in seg.spiketrains}
                   for seg in segments if len(seg.spiketrains)]
@@ -454,14 +493,17 @@ def _from_block(block: neo.Block, origin: str,
     sizes = np.array([c.local.size for c in chunks])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     n = int(offsets[-1])
-    trial = np.repeat([c.trial for c in chunks], sizes).astype(np.int64)
-    condition = np.repeat([c.condition for c in chunks], sizes).astype(np.int64)
+    trial, condition = (_per_neuron([getattr(c, key) for c in chunks], sizes)
+                        for key in ("trial", "condition"))
     population = np.repeat(np.array([c.population for c in chunks], dtype=object), sizes)
     local = np.concatenate([c.local for c in chunks]) if n else np.zeros(0, np.int64)
+    # population codes per chunk, not by sorting n strings
+    pop_code: dict[str, int] = {}
+    pop_codes = np.repeat(np.array([pop_code.setdefault(c.population, len(pop_code))
+                                    for c in chunks], dtype=np.int64), sizes)
+    copy = _group_codes([trial, condition, pop_codes])
     # identity must be unique
-    ident = np.stack([trial, condition, np.unique(population, return_inverse=True)[1]
-                      .astype(np.int64).reshape(-1), local], axis=1)
-    if n and np.unique(ident, axis=0).shape[0] != n:
+    if n and int(_group_codes([copy, local]).max()) + 1 != n:
         raise AnalysisInputError(f"{origin}: the same (trial, condition, population, neuron) "
                                  "appears in more than one SpikeTrain; expected each neuron once "
                                  "per segment")
@@ -469,10 +511,9 @@ def _from_block(block: neo.Block, origin: str,
         # hhlif runs trials and conditions as neurons of one group: make the local index the
         # position within the (trial, condition, population) copy, so that the same neuron has
         # the same identity in every trial (what Fano factors and trial pairing need)
-        group = np.unique(ident[:, :3], axis=0, return_inverse=True)[1].reshape(-1)
-        first = np.full(group.max() + 1, np.iinfo(np.int64).max)
-        np.minimum.at(first, group, local)
-        local_index = local - first[group]
+        first = np.full(copy.max() + 1, np.iinfo(np.int64).max)
+        np.minimum.at(first, copy, local)
+        local_index = local - first[copy]
     else:
         local_index = local
     # a chunk's neurons are local[0], local[0] + 1, ... (one neuron, or a packed range),
@@ -481,7 +522,22 @@ def _from_block(block: neo.Block, origin: str,
                  else np.zeros(0, np.int64) for k, c in enumerate(chunks)]
     indices = np.concatenate(spike_ids).astype(np.int64) if spike_ids else np.zeros(0, np.int64)
     times = np.concatenate([c.times for c in chunks])
+    if hhlif and n and any(np.ndim(c.trial) for c in chunks):
+        # format 2 holds a population per train; number the neurons as format 1 does (its
+        # Segments are the (condition, trial) pairs in order, then populations, then
+        # neurons), so that both formats of one recording give the same SpikeData
+        order = np.lexsort((np.arange(n), trial, condition))
+        new_id = np.empty(n, np.int64)
+        new_id[order] = np.arange(n)
+        indices = new_id[indices]
+        trial, condition, population = trial[order], condition[order], population[order]
+        local_index = local_index[order]
+    if hhlif and version is not None and version >= 2:
+        # the labels of the conditions in the data, "" for an unlabelled one (as format 1)
+        labels = {int(c): labels.get(int(c), "") for c in np.unique(condition)}
     annotations = {k: v for k, v in block.annotations.items()}
+    if hhlif:
+        annotations.pop(LABELS_ANNOTATION, None)   # it is ``condition_labels``
     if "provenance_json" in annotations:
         try:
             annotations["provenance"] = json.loads(annotations.pop("provenance_json"))

@@ -385,19 +385,45 @@ def instantaneous_rate(source: Any, sampling_period: pq.Quantity = 1 * pq.ms,
 
 
 # ------------------------------------------------------------------------- pairs
-def _subset(data: SpikeData, neurons: Any, max_neurons: int, seed: int,
-            active_only: bool = True) -> np.ndarray:
-    """Neuron ids for a pairwise measure: given ones, or a seeded sample of the first
-    (trial, condition) with at least one spike."""
-    if neurons is not None:
-        return np.asarray(list(neurons), dtype=np.int64)
-    trial, cond = data.trial[0] if data.n_neurons else 0, data.condition[0] if data.n_neurons else 0
-    pool = np.flatnonzero((data.trial == trial) & (data.condition == cond))
-    if active_only:
-        pool = pool[data.counts()[pool] > 0]
+def _pair_pool(data: SpikeData, max_neurons: int, seed: int,
+               active_only: bool = True) -> tuple[np.ndarray, str | None]:
+    """The default neurons of a pairwise measure and a note on how they were chosen.
+
+    A seeded sample of up to ``max_neurons`` neurons (with at least one spike if
+    ``active_only``) of the first (trial, condition): neurons recorded together.  Where
+    that copy holds fewer than 2 such neurons (an f-I curve runs every condition as one
+    neuron), the neurons of the first trial across all conditions are used instead, and
+    the note says so; None when the first rule was used.
+    """
+    if not data.n_neurons:
+        return np.zeros(0, np.int64), None
+    active = data.counts() > 0 if active_only else np.ones(data.n_neurons, bool)
+    trial, cond = data.trial[0], data.condition[0]
+    pool = np.flatnonzero((data.trial == trial) & (data.condition == cond) & active)
+    note = None
+    if pool.size < 2:
+        wider = np.flatnonzero((data.trial == trial) & active)
+        if wider.size >= 2 and np.unique(data.condition[wider]).size > 1:
+            what = "active neurons" if active_only else "neurons"
+            note = (f"the first (trial, condition) holds fewer than 2 {what}: correlation and"
+                    f" synchrony over the {what} of trial {int(trial)} across conditions"
+                    f" ({wider.size}"
+                    + (f", a seeded sample of {max_neurons})" if wider.size > max_neurons
+                       else ")"))
+            pool = wider
     if pool.size > max_neurons:
         pool = np.sort(np.random.default_rng(seed).choice(pool, max_neurons, replace=False))
-    return pool
+    return pool, note
+
+
+def _subset(data: SpikeData, neurons: Any, max_neurons: int, seed: int,
+            active_only: bool = True) -> np.ndarray:
+    """Neuron ids for a pairwise measure: given ones, or :func:`_pair_pool`'s default (a
+    seeded sample of the first (trial, condition), or of the first trial across conditions
+    where each (trial, condition) holds fewer than 2 neurons)."""
+    if neurons is not None:
+        return np.asarray(list(neurons), dtype=np.int64)
+    return _pair_pool(data, max_neurons, seed, active_only)[0]
 
 
 @dataclass(frozen=True)
@@ -445,7 +471,9 @@ def correlation_matrix(source: Any, bin_size: pq.Quantity = 5 * pq.ms, neurons: 
     bin_size : pq.Quantity
     neurons : sequence of int, optional
         Global neuron ids. Default: up to ``max_neurons`` active neurons of the
-        first (trial, condition), drawn with ``seed``.
+        first (trial, condition), drawn with ``seed`` (of the first trial across
+        conditions where each (trial, condition) holds fewer than 2, as in an f-I
+        curve; :func:`summarize` notes it).
     max_neurons : int
     seed : int
 
@@ -506,7 +534,8 @@ def spike_train_distances(source: Any, metric: str = "van_rossum", neurons: Any 
     source : SpikeData or anything :func:`load_spikes` accepts
     metric : {'van_rossum', 'victor_purpura'}
     neurons : sequence of int, optional
-        Default: up to ``max_neurons`` neurons of the first (trial, condition).
+        Default: up to ``max_neurons`` neurons of the first (trial, condition)
+        (of the first trial across conditions where each holds only one).
     time_constant : pq.Quantity
         van Rossum kernel time constant.
     cost_factor : pq.Quantity
@@ -538,7 +567,8 @@ def synchrony(source: Any, neurons: Any = None, max_neurons: int = 50, seed: int
     ----------
     source : SpikeData or anything :func:`load_spikes` accepts
     neurons : sequence of int, optional
-        Default: up to ``max_neurons`` neurons of the first (trial, condition).
+        Default: up to ``max_neurons`` neurons of the first (trial, condition)
+        (of the first trial across conditions where each holds only one).
 
     Returns
     -------
@@ -697,7 +727,9 @@ def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: 
         Bin size of the pairwise correlation.
     max_pair_neurons : int
         Subset size for correlation and synchrony (seeded sample of active
-        neurons of the first (trial, condition)).
+        neurons of the first (trial, condition), or of the first trial across
+        conditions where each (trial, condition) holds fewer than 2 active neurons,
+        e.g. an f-I curve; ``annotations['notes']`` then says so).
     seed : int
 
     Returns
@@ -729,7 +761,10 @@ def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: 
     else:
         rate_mean = rate_std = None
         undefined["rate_mean"] = undefined["rate_std"] = "undefined: no neurons"
-    ids = _subset(data, None, max_pair_neurons, seed)
+    ids, pool_note = _pair_pool(data, max_pair_neurons, seed)
+    annotations = dict(data.annotations)
+    if pool_note:
+        annotations["notes"] = [*annotations.get("notes", []), pool_note]
     corr = correlation_matrix(data, bin_size, neurons=ids) if ids.size >= 2 else None
     corr_mean = corr.mean if corr is not None else None
     if corr_mean is None:
@@ -752,4 +787,4 @@ def summarize(source: Any, bin_size: pq.Quantity = 5 * pq.ms, max_pair_neurons: 
         n_neurons_isi=int((isi.n_intervals >= 2).sum()), fano_mean=fano.mean,
         correlation_mean=corr_mean, n_correlation_neurons=int(ids.size),
         correlation_bin_size=bin_size, synchrony=sync, undefined=undefined,
-        annotations=dict(data.annotations))
+        annotations=annotations)

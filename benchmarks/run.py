@@ -654,7 +654,7 @@ def _markdown(results, rows, gpu, json_name) -> str:
                       json.dumps({k: v for k, v in a.items() if not isinstance(v, (list, dict))
                                   or k in ("timings", "ratios", "speedup")}, indent=1)[:3000],
                       "```", ""]
-    for name in ("hh_accuracy", "time_to_solution"):  # tables of their own scripts
+    for name in ("hh_accuracy", "time_to_solution", "whole_path"):  # tables of their own scripts
         lines += _included(HERE / "results" / f"{name}.md")
     for g in gpu:
         gm = g["machine"]

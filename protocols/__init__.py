@@ -14,7 +14,7 @@ stimuli                    the stimulus library (``Step``, ``Sine``, ``OrnsteinU
 Protocol                   what runs: model or network, stimulus, duration, trials, conditions
 run                        run a protocol on a backend → :class:`Recording`
 Recording                  spikes, signals and provenance (:mod:`.recordings`; no IO methods)
-to_neo, write_nix, ...     Neo objects and NIX files
+to_neo, write_nix, ...     Neo objects and NIX files; write_nwb, read_nwb: NWB files
 get_backend, available_backends   runtime, cpp, cpp-simd, cuda, auto
 run_many, ReusableBuild    one compile, many runs with new per-neuron values (run_args)
 load_protocol_script       a user's script that defines ``protocol`` or ``make_protocol()``
@@ -38,7 +38,7 @@ if _typing.TYPE_CHECKING:  # the names as static tools (and tests/test_layering.
     from hhlif.protocols.experiments.scripts import load_protocol_script
     from hhlif.protocols.protocol import Protocol
     from hhlif.protocols.recordings import (PopulationData, Recording, Signal, from_neo,
-                                            read_nix, to_neo, write_nix)
+                                            read_nix, read_nwb, to_neo, write_nix, write_nwb)
     from hhlif.protocols.simulation import ReusableBuild, run, run_many
 
 __all__ = [
@@ -54,6 +54,8 @@ __all__ = [
     "from_neo",
     "write_nix",
     "read_nix",
+    "write_nwb",
+    "read_nwb",
     "parse_value",
     "run_many",
     "ReusableBuild",
@@ -78,6 +80,8 @@ _LAZY = {
     "from_neo": ("hhlif.protocols.recordings", "from_neo"),
     "write_nix": ("hhlif.protocols.recordings", "write_nix"),
     "read_nix": ("hhlif.protocols.recordings", "read_nix"),
+    "write_nwb": ("hhlif.protocols.recordings", "write_nwb"),
+    "read_nwb": ("hhlif.protocols.recordings", "read_nwb"),
     "parse_value": ("hhlif.models.parsing", "parse_value"),
     "run_many": ("hhlif.protocols.simulation", "run_many"),
     "ReusableBuild": ("hhlif.protocols.simulation", "ReusableBuild"),

@@ -30,7 +30,11 @@ from hhlif.models.units import (MAX_LISTED, format_each, format_quantity, format
 
 from hhlif.protocols.stimuli import CURRENT, Constant, Stimulus
 
-__all__ = ["Protocol"]
+__all__ = ["Protocol", "RECORD_FIRST_MAX"]
+
+#: ``record_neurons='first'`` records at most this many neurons' traces (a protocol of
+#: thousands of conditions gets a few traces, not thousands; ``'all'`` or indices for more).
+RECORD_FIRST_MAX = 10
 
 
 def _q(value):
@@ -62,10 +66,14 @@ class Protocol:
     parameters : mapping of str to Quantity
         Model parameter overrides for every neuron.
     record : sequence of str
-        State variables to record (``I_input`` is the applied stimulus).
+        State variables to record (``I_input`` is the applied stimulus); ``()``: spikes
+        only.  Spikes of every neuron are always recorded.
     record_neurons : 'first', 'all', int or sequence of int
         Which neurons' state variables to record: ``'first'`` = the first neuron of each
-        condition's first trial (at most 100), an int ``k`` = the first ``k`` neurons.
+        condition's first trial, at most :data:`RECORD_FIRST_MAX` of them (spread evenly
+        over the conditions when there are more; networks: the first neurons of the first
+        copy), ``'all'`` = every neuron, an int ``k`` = the first ``k`` neurons, a
+        sequence = those neuron indices (``[]``: none).
     record_dt : Quantity
         Sampling interval of recorded state variables.
     intrinsic_noise : Quantity

@@ -124,11 +124,17 @@ class DeclaredDesign:
                        condition_labels={i: str(v) for v, i in number.items()})
 
 
+#: Segment annotations that are the file's bookkeeping, never a stimulus.
+_BOOKKEEPING = {"name", "description", "file_origin", "rec_datetime", "trial", "start_time",
+                "stop_time"}
+
+
 def undeclared_design_error(data: SpikeData, origin: str) -> AnalysisInputError:
     """The refusal for a foreign file: what it holds and what the user can declare."""
     ident = data.annotations.get("identity") or {}
-    keys = sorted({k for a in data.annotations.get("segment_annotations") or [] for k in a}
-                  - {"name", "description", "file_origin", "rec_datetime"})
+    keys = sorted(k for k in {k for a in data.annotations.get("segment_annotations") or []
+                              for k in a}
+                  if k not in _BOOKKEEPING and not k.startswith(("nix_", "nwb_")))
     hint = f" (segment annotations here: {', '.join(keys)})" if keys else ""
     return AnalysisInputError(
         f"{origin}: the file does not say which trains repeat which stimulus"

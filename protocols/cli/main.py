@@ -4,7 +4,8 @@
 
     hhlif list
     hhlif run PROTOCOL [--model NAME] [--set KEY=VALUE ...] [--backend auto|runtime|cpp|cpp-simd|cuda]
-                       [--seed N] [--threads N] [--out FILE.nix] [--force] [--figures DIR]
+                       [--seed N] [--threads N] [--record VAR|none] [--record-neurons SPEC]
+                       [--out FILE.nix|FILE.nwb] [--force] [--figures DIR] [--json FILE]
     hhlif info FILE
     hhlif analyze FILE [--json OUT] [--figures DIR] [--force]
     hhlif compare REFERENCE_FILE CANDIDATE_FILE [--delta 2*ms]

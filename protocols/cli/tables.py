@@ -3,15 +3,23 @@
 Contents
 --------
 format_table     aligned columns of a list of dicts with the same keys
+summary_table    the same, long tables cut to their first and last rows (the terminal's)
 condition_table  per condition of a recording: label, neurons, spikes, mean rate
 cell             a number as a table cell (``-`` for None, ``nan``, 4 or 5 digits)
+MAX_ROWS         the longest table printed in full
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["format_table", "condition_table", "cell"]
+__all__ = ["format_table", "summary_table", "condition_table", "cell", "MAX_ROWS",
+           "KEPT_ROWS"]
+
+#: Tables up to this many rows are printed in full; longer ones are cut (summary_table).
+MAX_ROWS = 20
+#: Rows kept at each end of a cut table.
+KEPT_ROWS = 5
 
 
 def format_table(rows: list[dict]) -> str:
@@ -28,6 +36,33 @@ def format_table(rows: list[dict]) -> str:
     from hhlif.analysis.utils import format_rows
 
     return format_rows(rows, empty="(empty)")
+
+
+def summary_table(rows: list[dict], json_path=None, max_rows: int = MAX_ROWS,
+                  kept: int = KEPT_ROWS) -> str:
+    """:func:`format_table` for the terminal: above ``max_rows`` rows, the first and last
+    ``kept`` rows around a line ``... N rows omitted (all in --json)`` (the file's name
+    when ``json_path`` is given: the full table is there).
+
+    Examples
+    --------
+    >>> rows = [{"i": i} for i in range(30)]
+    >>> print(summary_table(rows, kept=2))  # doctest: +NORMALIZE_WHITESPACE
+    i
+    --
+    0
+    1
+    ... 26 rows omitted (all in --json)
+    28
+    29
+    """
+    if len(rows) <= max_rows:
+        return format_table(rows)
+    shown = list(rows[:kept]) + list(rows[-kept:])
+    lines = format_table(shown).split("\n")
+    where = json_path if json_path else "--json"
+    cut = f"... {len(rows) - 2 * kept} rows omitted (all in {where})"
+    return "\n".join(lines[:2 + kept] + [cut] + lines[2 + kept:])
 
 
 def condition_table(recording) -> list[dict]:

@@ -40,11 +40,11 @@ from hhlif.models.networks import resolve_model
 from hhlif.models.neuron_model import NeuronModel, check_quantity
 from hhlif.models.units import format_quantity, in_units, repeat_each
 
-from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.protocol import RECORD_FIRST_MAX, Protocol
 from hhlif.protocols.stimuli import CURRENT, ornstein_uhlenbeck, stimulus_code
 
 __all__ = ["Assembly", "Monitors", "assemble", "assemble_network", "intrinsic_noise",
-           "class_waveforms", "record_indices", "COUPLINGS"]
+           "class_waveforms", "record_indices", "first_recorded", "COUPLINGS"]
 
 #: Sampling step of the class waveforms (s).
 CLASS_WAVEFORM_DT = 0.1e-3
@@ -566,7 +566,7 @@ def record_indices(protocol: Protocol, n: int, labels) -> np.ndarray:
     spec = protocol.record_neurons
     trial, condition = labels
     if spec == "first":
-        idx = np.flatnonzero(trial == 0)[:100]
+        idx = first_recorded(np.flatnonzero(trial == 0), spread=protocol.network is None)
     elif spec == "all":
         idx = np.arange(n)
     elif isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
@@ -577,6 +577,33 @@ def record_indices(protocol: Protocol, n: int, labels) -> np.ndarray:
             raise ParameterError(f"record_neurons={spec!r}: expected 'first', 'all', a count,"
                                  f" or indices in [0, {n})")
     return idx
+
+
+def first_recorded(candidates: np.ndarray, spread: bool = True,
+                   cap: int = RECORD_FIRST_MAX) -> np.ndarray:
+    """``record_neurons='first'``: the ``candidates`` (the first trial's neurons), at most
+    ``cap`` (:data:`~hhlif.protocols.protocol.RECORD_FIRST_MAX`) of them.
+
+    With ``spread`` (independent neurons: one candidate per condition) a longer list is
+    sampled evenly, first and last included, so that the traces span the conditions (an
+    f-I curve's lowest and highest currents); otherwise (networks) the first ``cap``.
+
+    Examples
+    --------
+    >>> first_recorded(np.arange(5)).tolist()
+    [0, 1, 2, 3, 4]
+    >>> first_recorded(np.arange(100), cap=4).tolist()
+    [0, 33, 66, 99]
+    >>> first_recorded(np.arange(100), spread=False, cap=4).tolist()
+    [0, 1, 2, 3]
+    """
+    candidates = np.asarray(candidates, dtype=int)
+    if candidates.size <= cap:
+        return candidates
+    if not spread or cap < 2:
+        return candidates[:cap]
+    picks = np.unique(np.floor(np.linspace(0, candidates.size - 1, cap)).astype(int))
+    return candidates[picks]
 
 
 # ====================================================================== noise tables

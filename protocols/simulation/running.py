@@ -23,7 +23,7 @@ from hhlif.models.units import display_unit, format_quantity
 from hhlif.protocols.errors import DivergenceError, IncompleteRunError, RunInterrupted
 
 from hhlif.protocols.backends import Build, get_backend
-from hhlif.protocols.protocol import Protocol
+from hhlif.protocols.protocol import RECORD_FIRST_MAX, Protocol
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 from hhlif.protocols.simulation.assembly import assemble
 from hhlif.protocols.simulation.provenance import VERBOSE, provenance, say, structure_key
@@ -275,7 +275,7 @@ def _recorded_count(protocol: Protocol) -> int:
     n = int(protocol.n_neurons)
     spec = protocol.record_neurons
     if spec == "first":
-        return min(100, n // max(int(protocol.trials), 1) if protocol.network is None else n)
+        return min(RECORD_FIRST_MAX, n)
     if spec == "all":
         return n
     if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):

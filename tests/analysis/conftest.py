@@ -25,13 +25,18 @@ def _ms(train):
 
 
 def hhlif_block(trains_per_segment, packed, population="exc", model="hh",
-                labels=None, n_conditions=1):
+                labels=None, n_conditions=1, version=1):
     """A Block in hhlif's export format.
 
-    trains_per_segment: list (one per segment) of lists of SpikeTrains (one per neuron);
-    segment s is trial s // n_conditions, condition s % n_conditions.
+    trains_per_segment: list (one per (trial, condition)) of lists of SpikeTrains (one per
+    neuron); entry s is trial s // n_conditions, condition s % n_conditions.  ``version=1``:
+    one Segment per entry, trains ``packed`` or per neuron; ``version=2`` (what hhlif writes
+    now): one Segment with one packed train of all neurons (``packed`` is ignored).
     """
-    block = neo.Block(**neo_format.block_annotations("test-protocol", model, '{"seed": 1}'))
+    if version == 2:
+        return _hhlif_block_v2(trains_per_segment, population, model, labels, n_conditions)
+    block = neo.Block(**neo_format.block_annotations("test-protocol", model, '{"seed": 1}',
+                                                     version=1))
     for s, trains in enumerate(trains_per_segment):
         trial, cond = s // n_conditions, s % n_conditions
         label = (labels or {}).get(cond, f"c{cond}")
@@ -49,6 +54,26 @@ def hhlif_block(trains_per_segment, packed, population="exc", model="hh",
                 seg.spiketrains.append(neo_format.neuron_train(
                     _ms(t), i, t.t_start, t.t_stop, population=population, model=model,
                     trial=trial, condition=cond))
+    return block
+
+
+def _hhlif_block_v2(trains_per_segment, population, model, labels, n_conditions):
+    block = neo.Block(**neo_format.block_annotations("test-protocol", model, '{"seed": 1}'))
+    n_entries = len(trains_per_segment)
+    conditions = sorted({s % n_conditions for s in range(n_entries)})
+    block.annotations[neo_format.LABELS_ANNOTATION] = neo_format.encode_labels(
+        {c: (labels or {}).get(c, f"c{c}") for c in conditions})
+    trains = [t for entry in trains_per_segment for t in entry]
+    sizes = [len(entry) for entry in trains_per_segment]
+    entry = np.repeat(np.arange(n_entries), sizes)
+    times = np.concatenate([_ms(t) for t in trains])
+    ids = np.concatenate([np.full(len(t), i) for i, t in enumerate(trains)]).astype(int)
+    order = np.argsort(times, kind="stable")
+    seg = neo_format.recording_segment()
+    block.segments.append(seg)
+    seg.spiketrains.append(neo_format.population_train(
+        times[order], ids[order], len(trains), entry // n_conditions, entry % n_conditions,
+        trains[0].t_start, trains[0].t_stop, population=population, model=model))
     return block
 
 

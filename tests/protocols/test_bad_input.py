@@ -34,8 +34,8 @@ RUN = ["run", "step", "--model", "lif", "--backend", "runtime", "--set", "durati
 
 # (arguments with {d} for the case's folder, text the one error line must contain)
 CASES = [
-    (RUN + ["--out", "{d}/x.txt"], "--out='{d}/x.txt': hhlif writes NIX files; expected a path"
-                                   " ending in .nix"),
+    (RUN + ["--out", "{d}/x.txt"], "--out='{d}/x.txt': expected a path ending in .nix (NIX)"
+                                   " or .nwb (NWB)"),
     (RUN + ["--out", "{d}/afile/x.nix"], "is a file, not a folder"),
     (RUN + ["--out", "{d}/new.nix", "--json", "{d}/keep.json"], "output '{d}/keep.json' exists;"
                                                                 " pass --force"),
@@ -153,7 +153,8 @@ def test_conventions_version_quiet_backend_choice_threads_warning(tmp_path, caps
     assert f"hhlif {__version__}" in capsys.readouterr().out
     assert main(["run", "step", "--model", "lif", "--set", "duration=5*ms"]) == 0
     err = capsys.readouterr().err
-    assert "backend auto: chose 'cpp'" in err or "backend auto: chose 'runtime'" in err
+    assert any(f"hhlif: backend auto -> {name} (" in err for name in ("cpp-simd", "cpp",
+                                                                       "runtime")), err
     assert main(RUN + ["--threads", "2"]) == 0
     assert "--threads=2 applies to the C++ backends" in capsys.readouterr().err
     assert main(["-q", "run", "step", "--model", "lif", "--set", "duration=5*ms",

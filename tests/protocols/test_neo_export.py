@@ -1,5 +1,5 @@
-"""Neo/NIX export: lossless round trip (per-neuron and packed), plain neo reads the file,
-atomic writes that never overwrite without force."""
+"""Neo/NIX export: lossless round trip, plain neo reads the file, atomic writes that never
+overwrite without force (the layout itself: test_neo_layout.py)."""
 
 import json
 import subprocess
@@ -31,10 +31,9 @@ def recording():
 
 
 @pytest.mark.standalone
-@pytest.mark.parametrize("packed", [False, True])
-def test_nix_round_trip_is_exact(recording, tmp_path, packed):
+def test_nix_round_trip_is_exact(recording, tmp_path):
     path = tmp_path / "r.nix"
-    write_nix(recording, path, packed=packed)
+    write_nix(recording, path)
     back = read_nix(path)
     assert _diff(recording, back) is None
     assert back.equals(recording)
@@ -52,16 +51,20 @@ def test_plain_neo_reads_the_file_without_hhlif(recording, tmp_path):
         "import json, neo\n"
         "from neo.io import NixIO\n"
         f"io = NixIO({str(path)!r}, mode='ro'); b = io.read_block(); io.close()\n"
+        "st = b.segments[0].spiketrains[0]\n"
         "print(json.dumps({'segments': len(b.segments),"
         " 'spikes': sum(len(st) for s in b.segments for st in s.spiketrains),"
-        " 'units': str(b.segments[0].analogsignals[0].units.dimensionality),"
-        " 'trial': int(b.segments[1].annotations['trial'])}))\n")
+        " 'units': sorted(str(a.units.dimensionality) for a in b.segments[0].analogsignals),"
+        " 'channels': b.segments[0].analogsignals[0].shape[1],"
+        " 'runs': json.loads(st.annotations['neuron_runs_json'])}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     info = json.loads(out.stdout)
-    assert info["segments"] == 6
+    assert info["segments"] == 1                   # one Segment for 2 trials x 3 conditions
     assert info["spikes"] == len(recording.spike_times)
-    assert info["trial"] == 1
+    assert info["units"] == ["(uA/cm**2)", "mV"] and info["channels"] == 6
+    # neuron k is trial k % 2 of condition k // 2
+    assert info["runs"] == [[k, k + 1, k % 2, k // 2] for k in range(6)]
 
 
 @pytest.mark.standalone
@@ -77,8 +80,8 @@ def test_writes_are_atomic_and_never_overwrite(recording, tmp_path):
 
 
 def test_large_populations_are_packed_with_unpack_helper(tmp_path):
-    """1,000 neurons in one segment are exported as one packed train; hhlif.analysis unpacks
-    it into per-neuron trains equal to the flat arrays."""
+    """1,000 neurons are exported as one packed train; hhlif.analysis unpacks it into
+    per-neuron trains equal to the flat arrays."""
     from hhlif.analysis import unpack_spiketrains
     from hhlif.protocols.recordings.recording import PopulationData
 

@@ -1,6 +1,8 @@
 """Protocols: validation, trials and conditions as neurons of one build, intrinsic noise,
 labels in the Neo export."""
 
+import json
+
 import numpy as np
 import pytest
 from brian2 import Hz, cm, mS, ms, mV, uA
@@ -80,11 +82,11 @@ def test_intrinsic_noise_off_gives_identical_trials_and_labels_reach_neo():
     np.testing.assert_array_equal(t0, t1)
     np.testing.assert_array_equal(t0, t2)
     block = to_neo(rec)
-    assert len(block.segments) == 6
-    seg = block.segments[4]
-    assert (seg.annotations["trial"], seg.annotations["condition"]) == (1, 1)
-    assert seg.annotations["condition_label"] == "g_L=0.12*mS/cm**2"
-    assert seg.spiketrains[0].annotations["neuron"] == 4
+    assert len(block.segments) == 1          # hhlif format 2: one segment, labels as runs
+    train = block.segments[0].spiketrains[0]
+    runs = json.loads(train.annotations["neuron_runs_json"])
+    assert runs[4] == [4, 5, 1, 1]           # neuron 4: trial 1, condition 1
+    assert json.loads(block.annotations["condition_labels_json"])["1"] == "g_L=0.12*mS/cm**2"
 
 
 @pytest.mark.standalone
