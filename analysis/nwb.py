@@ -78,6 +78,8 @@ Examples
 """
 from __future__ import annotations
 
+import contextlib
+
 import json
 import os
 import pathlib
@@ -89,7 +91,7 @@ import quantities as pq
 
 from .errors import AnalysisInputError
 
-__all__ = ["read_nwb_block", "OBS_TOLERANCE", "NO_TRIALS_NOTE", "HHLIF_SCRATCH",
+__all__ = ["read_nwb_block", "open_nwb", "OBS_TOLERANCE", "NO_TRIALS_NOTE", "HHLIF_SCRATCH",
            "HHLIF_NWB_VERSION", "HHLIF_MODULE", "CORRECTIONS_TABLE",
            "ms_to_seconds", "seconds_to_ms", "hhlif_metadata", "hhlif_contents"]
 
@@ -564,6 +566,30 @@ def read_nwb_block(path: str | os.PathLike) -> neo.Block:
     >>> len(block.segments), len(block.segments[1].spiketrains)          # doctest: +SKIP
     (2, 19)
     """
+    origin = str(path)
+    with open_nwb(path) as nwbfile:
+        try:
+            if hhlif_metadata(nwbfile, origin) is not None:      # written by hhlif: its Neo format
+                return _hhlif_block(nwbfile, origin)
+            return _convert(nwbfile, origin)
+        except AnalysisInputError:
+            raise
+        except Exception as err:  # a table pynwb read but whose contents h5py cannot load
+            raise AnalysisInputError(f"source={origin!r}: its Units or trials could not be"
+                                     f" read ({_one_line(err)})") from None
+
+
+@contextlib.contextmanager
+def open_nwb(path):
+    """The ``NWBFile`` of ``path``, read with pynwb and closed on exit (what every hhlif reader
+    of NWB opens files with; no code from the file runs).
+
+    Raises
+    ------
+    AnalysisInputError
+        pynwb not installed, a missing path or a folder, or a file pynwb or h5py cannot
+        open or read; one line naming the file and the reader's error.
+    """
     path = pathlib.Path(path)
     origin = str(path)
     if path.is_dir():
@@ -587,15 +613,7 @@ def read_nwb_block(path: str | os.PathLike) -> neo.Block:
         except Exception as err:  # pynwb/hdmf/h5py: schema, reference or storage errors
             raise AnalysisInputError(f"source={origin!r}: pynwb could not read it"
                                      f" ({_one_line(err)})") from None
-        try:
-            if hhlif_metadata(nwbfile, origin) is not None:      # written by hhlif: its Neo format
-                return _hhlif_block(nwbfile, origin)
-            return _convert(nwbfile, origin)
-        except AnalysisInputError:
-            raise
-        except Exception as err:  # a table pynwb read but whose contents h5py cannot load
-            raise AnalysisInputError(f"source={origin!r}: its Units or trials could not be"
-                                     f" read ({_one_line(err)})") from None
+        yield nwbfile
     finally:
         try:
             io.close()

@@ -64,7 +64,8 @@ import numpy as np
 
 from hhlif.analysis.io import atomic_output, check_output
 from hhlif.analysis.nwb import (CORRECTIONS_TABLE, HHLIF_MODULE, HHLIF_NWB_VERSION,
-                                HHLIF_SCRATCH, hhlif_contents, hhlif_metadata, ms_to_seconds)
+                                HHLIF_SCRATCH, hhlif_contents, hhlif_metadata, ms_to_seconds,
+                                open_nwb)
 from hhlif.protocols._version import __version__
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 
@@ -330,28 +331,16 @@ def read_nwb(path) -> Recording:
         A missing file, one pynwb cannot read, or one not written by hhlif (read such a
         file with ``hhlif.analysis.load_spikes``).
     """
-    pynwb = _pynwb()
+    _pynwb()
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"input file {str(path)!r} does not exist")
-    try:
-        io = pynwb.NWBHDF5IO(str(path), "r", load_namespaces=True)
-    except Exception as exc:  # h5py/hdmf raise many types for a file that is not NWB
-        raise ValueError(f"input file {str(path)!r} is not a readable NWB file"
-                         f" ({type(exc).__name__}: {exc})") from None
-    try:
-        try:
-            nwbfile = io.read()
-        except Exception as exc:  # pynwb/hdmf/h5py: schema, reference or storage errors
-            raise ValueError(f"input file {str(path)!r} is not a readable NWB file"
-                             f" ({type(exc).__name__}: {exc})") from None
+    with open_nwb(path) as nwbfile:  # one line naming the file for one it cannot read
         if hhlif_metadata(nwbfile, str(path)) is None:
             raise ValueError(f"input file {str(path)!r} was not written by hhlif (no scratch"
                              f" entry {HHLIF_SCRATCH!r}); analyse it with"
                              f" hhlif.analysis.load_spikes instead")
         contents = hhlif_contents(nwbfile, str(path))
-    finally:
-        io.close()
     meta = contents["meta"]
     populations = {}
     for name, p in contents["populations"].items():

@@ -223,7 +223,7 @@ def test_read_nwb_refuses_other_files(tmp_path):
         read_nwb(tmp_path / "missing.nwb")
     bad = tmp_path / "bad.nwb"
     bad.write_text("not an HDF5 file")
-    with pytest.raises(ValueError, match="not a readable NWB file"):
+    with pytest.raises(ValueError, match="cannot be opened as an NWB file"):
         read_nwb(bad)
 
 
