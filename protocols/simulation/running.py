@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 import time
 
@@ -164,7 +165,17 @@ def interruptible(protocol: Protocol):
             return
         raise RunInterrupted(_interrupted_message(protocol))
 
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info):
+        # a SIGINT raised inside a weakref callback or __del__ (Brian2's object tracker) is
+        # "ignored" by Python with a traceback on stderr; the flag re-raises it below, so
+        # the user sees one line, not a traceback
+        if not isinstance(info.exc_value, RunInterrupted):
+            previous_hook(info)
+
     previous = signal.signal(signal.SIGINT, handler)
+    sys.unraisablehook = unraisable
     try:
         yield
     except RunInterrupted:
@@ -175,6 +186,7 @@ def interruptible(protocol: Protocol):
         raise
     finally:
         signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = previous_hook
         Network._globally_stopped = False
     if state["interrupted"]:
         raise RunInterrupted(_interrupted_message(protocol))
