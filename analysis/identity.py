@@ -35,6 +35,7 @@ session identifier; then :data:`FOREIGN_POPULATION`.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -42,7 +43,8 @@ import numpy as np
 
 from .errors import AnalysisInputError
 
-__all__ = ["Identity", "resolve_identity", "scalar_annotation", "UNIT_ANNOTATIONS",
+__all__ = ["Identity", "resolve_identity", "describe_rule", "scalar_annotation",
+           "UNIT_ANNOTATIONS",
            "POPULATION_ANNOTATIONS",
            "FOREIGN_POPULATION"]
 
@@ -94,18 +96,6 @@ class Identity:
                 "n_trains": self.n_trains, "incomplete": list(self.incomplete),
                 "warning": self.warning}
 
-    def describe(self) -> str:
-        """One line: neurons, trials, trains and the rule."""
-        how = {"group": "by neo.Group", "name": "by train name",
-               "position": "by position in each segment", "hhlif": "by hhlif's annotations"
-               }.get(self.rule, f"by annotation {self.rule.partition(':')[2]!r}")
-        text = (f"{self.n_neurons} neurons x {self.n_trials} trials = {self.n_trains} trains,"
-                f" matched across trials {how}")
-        if self.incomplete:
-            shown = ", ".join(self.incomplete[:5]) + (" ..." if len(self.incomplete) > 5 else "")
-            text += f"; {len(self.incomplete)} missing from some trials ({shown})"
-        return text
-
 
 def scalar_annotation(value: Any) -> Any:
     """A hashable scalar of an annotation value, or None (arrays of one element unpacked)."""
@@ -114,6 +104,14 @@ def scalar_annotation(value: Any) -> Any:
         item = arr.reshape(-1)[0].item() if arr.size else None
         return item if isinstance(item, (str, int, float, bool)) else None
     return None
+
+
+def describe_rule(rule: str) -> str:
+    """How a rule of :attr:`Identity.rule` matched trains to neurons, in words."""
+    return {"hhlif": "hhlif's own annotations", "group": "neo.Group membership",
+            "name": "the trains' names",
+            "position": "position in each segment (the file names no neuron)"}.get(
+        rule, f"the annotation {rule.partition(':')[2]!r}")
 
 
 def _walk_groups(groups: Sequence[Any]) -> list:
@@ -210,7 +208,7 @@ def resolve_identity(block: Any, segments: Sequence[Sequence[Any]], origin: str)
             rule, labels = name, values
             break
     if rule is None:
-        counts = {tuple(sorted(_count(pops[a:a + len(seg)]).items()))
+        counts = {tuple(sorted(Counter(pops[a:a + len(seg)]).items()))
                   for seg, a in zip(segments, starts)}
         if len(counts) > 1:
             sizes = sorted({len(seg) for seg in segments})
@@ -253,9 +251,3 @@ def resolve_identity(block: Any, segments: Sequence[Sequence[Any]], origin: str)
     return Identity(rule, pops, list(labels), local, n_neurons, len(segments), len(trains),
                     incomplete, warning)
 
-
-def _count(values: list) -> dict:
-    out: dict = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return out

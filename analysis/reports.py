@@ -37,6 +37,7 @@ from .errors import AnalysisInputError
 from .io import atomic_output, check_outputs, text_writer
 from .plots import (png_writer, path_inputs, render_summary, figure_targets,
                     overlay_spike_trains, write_outputs)
+from .identity import describe_rule
 from .neo_format import FORMAT_ANNOTATION
 from .spike_data import load_spikes, read_neo_file, spikes_of_blocks
 from .spike_statistics import SpikeSummary, summarize
@@ -285,10 +286,7 @@ def describe_file(path: str | os.PathLike) -> str:
     data = spikes_of_blocks(blocks, str(path))
     ident = data.annotations["identity"]
     rule = ident["rule"]
-    how = {"hhlif": "hhlif's own annotations", "group": "neo.Group membership",
-           "name": "the trains' names",
-           "position": "position in each segment (the file names no neuron)"}.get(
-        rule, f"the annotation {rule.partition(':')[2]!r}")
+    how = describe_rule(rule)
     lines.append(f"as analysed: {ident['n_neurons']} neurons, {ident['n_trials']} trials,"
                  f" {ident['n_trains']} trains (a neuron in a trial), {data.n_spikes} spikes,"
                  f" {len(data.conditions)} condition(s)")
