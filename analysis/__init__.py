@@ -31,7 +31,18 @@ equivalence
     find_equivalent_size: the smallest candidate size n matching a reference (bracketing then
     bisection, CI over seeds), crossing_size, plot_equivalence.
 readout
-    LinearReadout (ridge / logistic) and readout_accuracy (stratified cross-validation).
+    LinearReadout (ridge / logistic) and readout_accuracy (stratified cross-validation,
+    ``alpha="nested"``: the penalty chosen by nested cross-validation), ridge_path,
+    nested_ridge_predictions.
+fisher
+    Linear Fisher information, bias-corrected (Kanitscheider et al. 2015):
+    linear_fisher_information, class_fisher_information.
+pool_metrics
+    pool_metric_curves: every metric of the first n neurons of one simulated pool, at many
+    sizes, with trial-level bootstrap replicates (POOL_METRICS, POOL_BASELINES).
+size_curves
+    SizeCurves, fit_saturating, equivalent_size (n/N from two fitted metric(n) curves with a
+    paired hierarchical bootstrap CI), ratio_drift (does n/N change with N?).
 task_metrics
     The metrics of a discrimination task on binned population counts (population_counts,
     response_metrics: mi, readout, reliability; stats_distance, reference_stats_distances;
@@ -57,7 +68,12 @@ from .information import (
 from .design import Design, recorded_design
 from .equivalence import (
     EquivalenceResult, EvaluatedPoint, crossing_size, find_equivalent_size, plot_equivalence)
-from .readout import LinearReadout, ReadoutResult, readout_accuracy, response_features
+from .readout import (LinearReadout, NestedRidge, ReadoutResult, nested_ridge_predictions,
+                      readout_accuracy, response_features, ridge_path)
+from .fisher import class_fisher_information, linear_fisher_information
+from .pool_metrics import POOL_BASELINES, POOL_METRICS, PoolCurves, pool_metric_curves
+from .size_curves import (SaturatingFit, SizeCurves, SizeRatio, equivalent_size,
+                          fit_saturating, ratio_drift)
 from .task_metrics import (
     population_counts, reference_stats_distances, response_metrics, stats_distance)
 
@@ -90,7 +106,15 @@ __all__ = [
     "EquivalenceResult", "EvaluatedPoint", "crossing_size", "find_equivalent_size",
     "plot_equivalence",
     # readout
-    "LinearReadout", "ReadoutResult", "readout_accuracy", "response_features",
+    "LinearReadout", "NestedRidge", "ReadoutResult", "nested_ridge_predictions",
+    "readout_accuracy", "response_features", "ridge_path",
+    # fisher
+    "class_fisher_information", "linear_fisher_information",
+    # pool_metrics
+    "POOL_BASELINES", "POOL_METRICS", "PoolCurves", "pool_metric_curves",
+    # size_curves
+    "SaturatingFit", "SizeCurves", "SizeRatio", "equivalent_size", "fit_saturating",
+    "ratio_drift",
     # task_metrics
     "population_counts", "reference_stats_distances", "response_metrics", "stats_distance",
 ]

@@ -43,7 +43,7 @@ from .utils import time_array
 __all__ = ["raster_plot", "rate_histogram", "isi_distributions", "cv_rate_scatter",
            "correlation_matrix_plot", "overlay_spike_trains", "save_figure", "summary_figures",
            "SummaryFigures", "FIGURES", "figure_targets", "plain_log_ticks", "integer_ticks",
-           "write_outputs"]
+           "write_outputs", "plot_size_curves"]
 
 
 def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
@@ -513,3 +513,116 @@ def summary_figures(source: Any, directory: str | os.PathLike, force: bool = Fal
 def path_inputs(*sources: Any) -> list[pathlib.Path]:
     """The sources that are files (an output must never be one of them)."""
     return [pathlib.Path(s) for s in sources if isinstance(s, (str, os.PathLike))]
+
+
+def plot_size_curves(reference: Any, candidate: Any, result: Any, *,
+                     xlabel: str = "network size n (neurons)", ylabel: str | None = None,
+                     reference_label: str | None = None,
+                     candidate_label: str | None = None) -> Figure:
+    """Two metric-versus-size curves, their fits and the equivalent size (log n axis).
+
+    Parameters
+    ----------
+    reference, candidate : hhlif.analysis.size_curves.SizeCurves
+    result : hhlif.analysis.size_curves.SizeRatio
+        What :func:`~hhlif.analysis.size_curves.equivalent_size` returned for them.
+    xlabel, ylabel : str
+        Axis labels (``ylabel`` defaults to the metric's name).
+    reference_label, candidate_label : str, optional
+        Legend names (default the models' names).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Mean ± SE over seeds of each model (markers), the two fitted curves (lines), the
+        reference level at N (dotted line, star at N), the crossing n* (dashed line) and
+        its confidence interval (grey band; open to the right when its upper end is
+        infinite).  With ``not_reached`` an arrow marks the lower bound instead.  The
+        legend sits beside the axes, never over the data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hhlif.analysis.size_curves import SizeCurves, equivalent_size
+    >>> n = np.array([10, 20, 50, 100, 200, 500])
+    >>> ref = SizeCurves(n, [[1 - np.exp(-n / 100)]], "HH", "bits")
+    >>> cand = SizeCurves(n, [[1 - np.exp(-n / 300)]], "LIF", "bits")
+    >>> fig = plot_size_curves(ref, cand, equivalent_size(ref, cand, 50, n_bootstrap=0))
+    >>> fig.axes[0].get_xscale()
+    'log'
+    """
+    ref_label = reference_label or reference.model
+    cand_label = candidate_label or candidate.model
+    N, level = result.reference_size, result.reference_level
+    found = result.status != "not_reached"
+    lo, hi = result.size_ci
+    marks = [*reference.sizes, *candidate.sizes, N]
+    if found and np.isfinite(result.size) and result.size > 0:
+        marks.append(result.size)
+    if np.isfinite(lo) and lo > 0:
+        marks.append(lo)
+    if np.isfinite(hi):
+        marks.append(hi)
+    xmin, xmax = min(marks) / 1.4, max(marks) * 1.4
+    dense = np.geomspace(xmin, xmax, 300)
+
+    fig = _figure(8.5, 4.6)
+    ax = fig.add_subplot()
+    for curves, fit, label, color, marker in (
+            (reference, result.reference_fit, ref_label, "C0", "o"),
+            (candidate, result.candidate_fit, cand_label, "C3", "s")):
+        se = np.nan_to_num(curves.se, nan=0.0)
+        ax.errorbar(curves.sizes, curves.mean, yerr=se, fmt=marker, ms=4, color=color,
+                    capsize=2, lw=1, label=f"{label}: mean ± SE ({curves.n_seeds} seeds)")
+        shape = (f"linear, slope {fit.slope:.3g}/neuron" if not np.isfinite(fit.n0) else
+                 f"A = {fit.amplitude:.3g}, n0 = {fit.n0:.3g}")
+        ax.plot(dense, fit.value(dense), color=color, lw=1.3, label=f"{label} fit ({shape})")
+    ax.axhline(level, color="0.35", ls=":", lw=1,
+               label=f"{ref_label} level at N = {N}: {level:.4g}")
+    ax.plot([N], [level], marker="*", ms=13, color="C0", mec="k", ls="none", zorder=5)
+    pct = f"{100 * result.confidence:g}%"
+    if found:
+        ax.axvline(result.size, color="k", ls="--", lw=1.2,
+                   label=f"n* = {result.size:.4g} (n*/N = {result.ratio:.3g})")
+        ax.plot([result.size], [level], marker="o", ms=7, mfc="none", mec="k", mew=1.5,
+                ls="none", zorder=5)
+    else:
+        ax.annotate("", xy=(xmax, level), xytext=(result.size, level),
+                    arrowprops=dict(arrowstyle="->", color="k", lw=1.2))
+        ax.axvline(result.size, color="k", ls="--", lw=1.2,
+                   label=f"not reached: n*/N > {result.ratio:.3g}")
+    if np.isfinite(lo):
+        open_right = not np.isfinite(hi)
+        ax.axvspan(max(lo, xmin), xmax if open_right else hi, color="k", alpha=0.1, lw=0,
+                   label=f"{pct} CI of n*" + (" (open to the right)" if open_right else ""))
+    ax.set_xscale("log")
+    ax.set_xlim(xmin, xmax)
+    plain_log_ticks(ax.xaxis)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or result.metric)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: _legend_rank(labels[i], ref_label,
+                                                                  cand_label))
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False)
+    ci = f"[{_fmt_size(result.ratio_ci[0])}, {_fmt_size(result.ratio_ci[1])}]"
+    value = {"not_reached": f"> {_fmt_size(result.ratio)} (not reached)",
+             "at_minimum": f"{_fmt_size(result.ratio)} (upper bound)"}
+    ax.set_title(f"{result.metric}\n{cand_label} neurons per {ref_label} neuron at N = {N}:"
+                 f" {value.get(result.status, _fmt_size(result.ratio))} {ci} ({pct} CI)",
+                 fontsize=9)
+    return fig
+
+
+def _legend_rank(label: str, ref_label: str, cand_label: str) -> tuple:
+    """Legend order: each model's data then its fit, then the level, n* and the CI."""
+    for k, name in enumerate((ref_label, cand_label)):
+        if label.startswith(f"{name}: mean"):
+            return (k, 0)
+        if label.startswith(f"{name} fit"):
+            return (k, 1)
+    return (2, 0)
+
+
+def _fmt_size(x: float) -> str:
+    return "inf" if not np.isfinite(x) else ("nan" if np.isnan(x) else f"{x:.3g}")

@@ -6,6 +6,10 @@ NeuronModel, Population      the model description and what it builds (``neuron_
 get, available, register     the model registry (``registry``)
 hodgkin_huxley               HH 1952, ``hh`` (rest ≈ −65 mV) and ``hh-shifted`` (rest ≈ 0 mV)
 leaky_integrate_and_fire     ``lif``
+adaptive_exponential         ``adex``: AdEx (Brette & Gerstner 2005) in a resonator regime, the
+                             two-variable control with rebound spikes; its analytic oracles
+                             ``adex_resting_state``, ``adex_impedance``,
+                             ``adex_resonance_frequency``, ``adex_rheobase``
 lif2hh                       the He et al. (2024) circuits: ``tv-lif2hh`` (exact, 4 units per HH
                              neuron), ``tv-lif2hh-shifted``, ``s-lif2hh`` (simplified, seed's rule)
 networks                     chain, fully connected, XOR, random E/I; ``to_lif2hh``, ``scale``
@@ -17,11 +21,11 @@ current ``I_input``, so every stimulus drives every model.
 
 The package loads its submodules (and Brian2) when a name is first used (PEP 562), so that
 ``import hhlif.models.errors`` and the ``hhlif`` command's start stay light.  What the
-package used to do at import happens where it is needed: ``hh``, ``hh-shifted`` and ``lif``
-are registered by :mod:`.registry` itself, the circuits by :mod:`.lif2hh` when imported (the
-package's ``get``, ``available``, ``register`` and ``describe_all`` import it first), and
-``rush_larsen2`` is registered with Brian2 by :mod:`.neuron_model`, which every model build
-goes through.
+package used to do at import happens where it is needed: ``hh``, ``hh-shifted``, ``lif`` and
+``adex`` are registered by :mod:`.registry` itself, the circuits by :mod:`.lif2hh` when
+imported (the package's ``get``, ``available``, ``register`` and ``describe_all`` import it
+first), and ``rush_larsen2`` is registered with Brian2 by :mod:`.neuron_model`, which every
+model build goes through.
 """
 
 import importlib as _importlib
@@ -34,6 +38,9 @@ from .lazy import lazy_exports
 
 if _typing.TYPE_CHECKING:  # the names as static tools (and tests/test_layering.py) see them
     from . import networks
+    from .adaptive_exponential import (AdExModel, adaptive_exponential, adex_impedance,
+                                       adex_resonance_frequency, adex_resting_state,
+                                       adex_rheobase)
     from .hodgkin_huxley import hh_rates, hh_resting_state, hodgkin_huxley
     from .integrators import METHOD_NAME as RUSH_LARSEN2, register_integrators
     from .leaky_integrate_and_fire import leaky_integrate_and_fire, lif_rate
@@ -54,6 +61,12 @@ __all__ = [
     "hh_resting_state",
     "leaky_integrate_and_fire",
     "lif_rate",
+    "adaptive_exponential",
+    "AdExModel",
+    "adex_resting_state",
+    "adex_impedance",
+    "adex_resonance_frequency",
+    "adex_rheobase",
     "errors",
     "RUSH_LARSEN2",
     "register_integrators",
@@ -79,6 +92,12 @@ _LAZY = {
     "hh_resting_state": ("hodgkin_huxley", "hh_resting_state"),
     "leaky_integrate_and_fire": ("leaky_integrate_and_fire", "leaky_integrate_and_fire"),
     "lif_rate": ("leaky_integrate_and_fire", "lif_rate"),
+    "adaptive_exponential": ("adaptive_exponential", "adaptive_exponential"),
+    "AdExModel": ("adaptive_exponential", "AdExModel"),
+    "adex_resting_state": ("adaptive_exponential", "adex_resting_state"),
+    "adex_impedance": ("adaptive_exponential", "adex_impedance"),
+    "adex_resonance_frequency": ("adaptive_exponential", "adex_resonance_frequency"),
+    "adex_rheobase": ("adaptive_exponential", "adex_rheobase"),
     "RUSH_LARSEN2": ("integrators", "METHOD_NAME"),
     "register_integrators": ("integrators", "register_integrators"),
     "CircuitModel": ("lif2hh", "CircuitModel"),
@@ -90,12 +109,13 @@ _LAZY = {
 }
 
 #: The submodules, attributes of the package once loaded (as when the package imported them).
-_SUBMODULES = ("errors", "hodgkin_huxley", "integrators", "lazy", "leaky_integrate_and_fire",
-               "lif2hh", "networks", "neuron_model", "parsing", "registry", "units")
+_SUBMODULES = ("adaptive_exponential", "errors", "hodgkin_huxley", "integrators", "lazy",
+               "leaky_integrate_and_fire", "lif2hh", "networks", "neuron_model", "parsing",
+               "registry", "units")
 
 #: Functions named as their submodule: the package's attribute is the function, as it was
 #: when the package imported them eagerly (``models.hodgkin_huxley("modern")``).
-_SAME_NAME = ("hodgkin_huxley", "leaky_integrate_and_fire")
+_SAME_NAME = ("adaptive_exponential", "hodgkin_huxley", "leaky_integrate_and_fire")
 
 
 class _Package(_types.ModuleType):

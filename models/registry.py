@@ -58,6 +58,7 @@ def describe_all() -> dict[str, str]:
 # of reaching it (``hhlif.models.get``, ``from hhlif.models.registry import get``) sees them;
 # the LIF2HH circuits register themselves when :mod:`.lif2hh` is imported (the package's
 # registry names import it first)
+from .adaptive_exponential import adaptive_exponential  # noqa: E402
 from .hodgkin_huxley import hodgkin_huxley  # noqa: E402
 from .leaky_integrate_and_fire import leaky_integrate_and_fire  # noqa: E402
 
@@ -66,3 +67,5 @@ register("hh", lambda: hodgkin_huxley("modern"),
 register("hh-shifted", lambda: hodgkin_huxley("shifted"),
          "Hodgkin-Huxley 1952, shifted convention, rest ~ 0 mV (rush_larsen2, dt 0.01 ms)")
 register("lif", leaky_integrate_and_fire, "leaky integrate-and-fire (exponential Euler = exact for linear eqs, dt 0.01 ms)")
+register("adex", adaptive_exponential,
+         "adaptive exponential IF, resonator: rebound, 33 Hz resonance (euler, dt 0.01 ms)")

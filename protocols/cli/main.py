@@ -11,13 +11,14 @@
     hhlif compare REFERENCE_FILE CANDIDATE_FILE [--delta 2*ms]
     hhlif mi FILE [--method pt] [--bin 2*ms] [--word 8] [--json OUT] [--force]
              [--repeats-of-one-stimulus | --condition-annotation KEY | --condition-per-segment]
+    hhlif fit [--reference hh] [--candidate lif] [--target fi-noisy] [--out FIT.json] ...
 
 Bad input gets one line naming the parameter, the value and what was expected, and exit
 status 2.
 
 The modules of the command: ``main`` (the parser, the dispatch and the commands on files),
 ``run`` (``hhlif run``: what is printed and written for each kind of protocol),
-``study``, ``equivalence`` and ``cache`` (their sub-commands, in :data:`EXTENSIONS`),
+``study``, ``equivalence``, ``fit`` and ``cache`` (their sub-commands, in :data:`EXTENSIONS`),
 ``console`` (messages and verbosity), ``tables`` and ``figures`` (what runs print and
 draw), ``scripts`` (a protocol script as a command).
 """
@@ -31,7 +32,7 @@ from pathlib import Path
 from hhlif.models.errors import ParameterError
 from hhlif.protocols.errors import BackendUnavailableError, DivergenceError, IncompleteRunError
 
-from hhlif.protocols.cli import cache, equivalence, study
+from hhlif.protocols.cli import cache, equivalence, fit, study
 from hhlif.protocols.cli.console import Parser, add_verbosity, set_verbosity, wrote
 from hhlif.protocols.cli.run import add_run_options, run_command, run_protocol_from_args
 
@@ -43,7 +44,8 @@ _USER_ERRORS = (ValueError, TypeError, FileExistsError, FileNotFoundError, Permi
 
 #: The sub-commands of other modules, each added by its module's ``add_commands`` (which
 #: sets the command's function): one explicit table, in the order ``--help`` lists them.
-EXTENSIONS = (study.add_commands, equivalence.add_commands, cache.add_commands)
+EXTENSIONS = (study.add_commands, equivalence.add_commands, fit.add_commands,
+              cache.add_commands)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -517,10 +517,10 @@ def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = Non
     return Protocol(model=model, stimulus=stimuli.Constant(0 * uA / cm**2),
                     duration=s.duration, dt=s.dt.get(model), trials=int(s.repeats),
                     conditions={"amplitude": classes}, record=(), record_neurons=[],
-                    seed=int(seed), network=net, name=protocol, settings=_recorded(s))
+                    seed=int(seed), network=net, name=protocol, settings=recorded_settings(s))
 
 
-def _recorded(s: "EquivalenceSettings") -> dict:
+def recorded_settings(s: "EquivalenceSettings") -> dict:
     """The settings a task's Protocol records (its JSON record without the per-model steps,
     which the Protocol's own ``dt`` states)."""
     return {k: v for k, v in s.to_json().items() if k != "dt_ms"}
@@ -557,7 +557,7 @@ def _ei_protocol(model: str, n: int, seed: int, s: "EquivalenceSettings", k: int
     return Protocol(model=model, stimulus=stim, duration=s.duration, dt=s.dt.get(model),
                     trials=int(s.repeats), conditions={"index": np.arange(k)}, record=(),
                     record_neurons=[], seed=int(seed), network=ei_network(n, seed, s),
-                    name="ei-classes", settings=_recorded(s))
+                    name="ei-classes", settings=recorded_settings(s))
 
 
 def population_counts(recording, n: int, n_classes: int, repeats: int, bin_ms: float):

@@ -49,7 +49,9 @@ from pathlib import Path
 import numpy as np
 
 from hhlif.analysis.io import write_text
-from hhlif.analysis.utils import format_rows, jsonify
+from hhlif.analysis.utils import jsonify
+from hhlif.protocols.experiments.markdown import cell as _cell
+from hhlif.protocols.experiments.markdown import table as _table
 from hhlif.protocols.recordings.neo import to_neo, write_nix
 
 __all__ = ["run_study", "StudyConfig", "estimate_seconds", "earlier_results", "check_out",
@@ -68,10 +70,19 @@ class StudyConfig:
     fi_max_uA_cm2: float = 30.0
     mi_trials: int = 50
     mi_duration_ms: float = 1000.0
-    equivalence_size: int = 20
-    equivalence_seeds: int = 3
-    equivalence_metrics: tuple = ("mi", "readout", "stats")
-    equivalence_protocols: tuple = ("waveform-classes", "ei-classes")
+    # section 4, pooled search (independent neurons)
+    equivalence_sizes: tuple = (5, 10, 20)
+    equivalence_seeds: int = 10
+    equivalence_repeats: int = 100
+    equivalence_metrics: tuple = ("mi", "fisher", "readout")
+    equivalence_protocols: tuple = ("waveform-classes", "rate-classes")
+    equivalence_candidates: tuple = ("lif", "lif-fi-noisy", "lif-gamma", "adex")
+    operating_points: tuple = ("equal-current", "rheobase")
+    # section 4, the coupled network (size search, default LIF)
+    network_size: int = 20
+    network_seeds: int = 3
+    network_metrics: tuple = ("mi", "readout", "stats")
+    network_protocols: tuple = ("ei-classes",)
     equivalence_resolution: float = 0.1
     bootstrap: int = 2000
     extra: dict = field(default_factory=dict)
@@ -81,14 +92,21 @@ class StudyConfig:
         if not quick:
             return cls()
         return cls(quick=True, fi_points=9, fi_duration_ms=200.0, mi_trials=20,
-                   mi_duration_ms=300.0, equivalence_size=4, equivalence_seeds=3,
-                   equivalence_resolution=0.25, bootstrap=1000)
+                   mi_duration_ms=300.0, equivalence_sizes=(2, 4, 8), equivalence_seeds=4,
+                   equivalence_repeats=40, equivalence_metrics=("mi", "fisher"),
+                   network_size=4, network_seeds=3, equivalence_resolution=0.25,
+                   bootstrap=1000)
 
 
 #: Throughputs used by the estimate (neuron-steps per second on one core, runtime device,
 #: measured on the development machine) and fixed costs per simulation (s).
 _RATE = {"hh": 1.3e6, "lif": 2.0e6, "s-lif2hh": 1.0e6}
 _OVERHEAD_S = 1.5
+#: Pooled equivalence: neuron-steps per second of one pool on cpp-simd (private Poisson
+#: noise included), a pool's fixed cost (compile, metrics) and one calibration (s).
+_POOL_RATE = {"hh": 2.0e7, "lif": 6.0e7, "adex": 4.0e7}
+_POOL_OVERHEAD_S = 25.0
+_CALIBRATION_S = 90.0
 #: Integration step of each model in the f-I and MI sections (ms).
 _DT_MS = {"s-lif2hh": 1.0}
 
@@ -112,13 +130,26 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
         total += _OVERHEAD_S + 2 + config.mi_trials * steps / _RATE.get(model, 1e6)
     s = settings_for(quick=config.quick)
     trials = s["n_classes"] * s["repeats"]
-    ref = config.equivalence_seeds * (
-        _OVERHEAD_S + config.equivalence_size * trials * s["duration_ms"] / 0.01 / _RATE["hh"])
+    ref = config.network_seeds * (
+        _OVERHEAD_S + config.network_size * trials * s["duration_ms"] / 0.01 / _RATE["hh"])
     # candidate: about 8 sizes around a few N, dt 0.1 ms
-    cand = 8 * config.equivalence_seeds * (
-        _OVERHEAD_S + 2 * config.equivalence_size * trials * s["duration_ms"] / 0.1
+    cand = 8 * config.network_seeds * (
+        _OVERHEAD_S + 2 * config.network_size * trials * s["duration_ms"] / 0.1
         / _RATE["lif"])
-    total += len(config.equivalence_protocols) * (5 + (ref + cand) / max(1, workers))
+    total += len(config.network_protocols) * (5 + (ref + cand) / max(1, workers))
+    # pooled search: per task one HH pool (shared by every candidate and operating point)
+    # and one pool per candidate and operating point (4 x the largest N), compiled
+    copies = config.equivalence_seeds * s["n_classes"] * config.equivalence_repeats
+    n_max = max(config.equivalence_sizes)
+    steps_hh = s["duration_ms"] / 0.01
+    per_task = (_POOL_OVERHEAD_S + copies * n_max * steps_hh / _POOL_RATE["hh"])
+    for family in config.equivalence_candidates:
+        model = "adex" if family.startswith("adex") else "lif"
+        dt = 0.01 if model == "adex" else 0.1
+        per_task += len(config.operating_points) * (
+            _POOL_OVERHEAD_S + copies * 4 * n_max * s["duration_ms"] / dt / _POOL_RATE[model])
+    total += len(config.equivalence_protocols) * per_task
+    total += _CALIBRATION_S * sum(1 for f in config.equivalence_candidates if "-" in f)
     # the seed's Fig. 3 chains: HH at 0.001 ms for 5 waveforms (measured 7 s with a warm
     # build cache, ~40 s with a fresh compile on cpp, ~95 s on runtime)
     total += 45
@@ -201,17 +232,6 @@ class _Report:
     def text(self, name: str, text: str) -> Path:
         """Write ``text`` to the file ``name`` (atomically)."""
         return write_text(self.path(name), text, force=self.force)
-
-
-def _table(rows: list[dict], columns: list[str] | None = None) -> list[str]:
-    """The lines of a Markdown table of ``rows``."""
-    return format_rows(rows, columns, markdown=True, cell=_cell).split("\n")
-
-
-def _cell(v) -> str:
-    if isinstance(v, float):
-        return "inf" if math.isinf(v) else f"{v:.4g}"
-    return str(v)
 
 
 def _figure():
@@ -484,22 +504,32 @@ def _task_text(protocol: str, s: dict) -> str:
 
 
 def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
+    from hhlif.protocols.experiments.study_equivalence import section_equivalence
+
+    section_equivalence(rep, config, scheduler, workers)
+
+
+def _section_network(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
+    """The coupled E/I network: the size search (one simulation per size and seed)."""
     from hhlif.protocols.experiments.equivalence import (METRIC_LABELS, measure_equivalences,
                                                          settings_for, write_equivalence_outputs)
 
-    n_ref = config.equivalence_size
+    n_ref = config.network_size
     s = settings_for(quick=config.quick)
-    rep.add("## 4. Neuron-count equivalence: LIF networks matching an HH network", "",
-            f"Reference: HH network of N = {n_ref} over {config.equivalence_seeds} seeds;"
-            f" candidate LIF sizes found by exponential bracketing then bisection; 95% CI by a"
-            f" Student-t bootstrap over seeds.", "")
-    for k, protocol in enumerate(config.equivalence_protocols):
-        suffix = "" if k == 0 else f"_{protocol}"
-        rep.add(f"### 4.{k + 1} `{protocol}`", "", _task_text(protocol, s), "")
+    first = 2 + len(config.equivalence_protocols)
+    for k, protocol in enumerate(config.network_protocols):
+        suffix = f"_{protocol}"
+        rep.add(f"### 4.{first + k} `{protocol}`: a coupled network (size search, default"
+                f" LIF)", "",
+                f"A network whose neurons are coupled changes with its size, so no pool gives"
+                f" every size: the size search simulates each candidate size (exponential"
+                f" bracketing, then bisection) on {config.network_seeds} seeds, HH N ="
+                f" {n_ref}; 95% CI by a Student-t bootstrap over seeds; runtime backend."
+                f" Only the default LIF runs here.", "", _task_text(protocol, s), "")
         t0 = time.perf_counter()
         results = measure_equivalences(
-            "hh", "lif", n_ref, metrics=config.equivalence_metrics,
-            protocol=protocol, seeds=config.equivalence_seeds, scheduler=scheduler,
+            "hh", "lif", n_ref, metrics=config.network_metrics,
+            protocol=protocol, seeds=config.network_seeds, scheduler=scheduler,
             quick=config.quick, resolution=config.equivalence_resolution,
             n_bootstrap=config.bootstrap, n_workers=workers,
             recompute=getattr(rep, "recompute", False))
@@ -514,7 +544,7 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
         if "stats" in results:
             rep.add(_stats_paragraph(results["stats"],
                                      independent=protocol != "ei-classes"), "")
-        figures = rep.path("figures") if k == 0 else rep.path("figures", protocol)
+        figures = rep.path("figures", protocol)
         written = write_equivalence_outputs(
             results, json_path=rep.path(f"equivalence{suffix}.json"), figures=figures,
             force=rep.force, reference="hh", candidate="lif")
@@ -675,6 +705,7 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
                 ("fi", lambda: _section_fi(rep, config, be)),
                 ("mi", lambda: _section_mi(rep, config, be)),
                 ("equivalence", lambda: _section_equivalence(rep, config, scheduler, workers)),
+                ("network", lambda: _section_network(rep, config, scheduler, workers)),
                 ("cost", lambda: _section_cost(rep, config))]
     timings, status = {}, {}
     for name, fn in sections:

@@ -353,7 +353,7 @@ def test_ctrl_c_of_a_dask_sweep_keeps_finished_points_and_shuts_the_cluster_down
 TASK = ["--reference", "lif", "--candidate", "lif", "--size", "2", "--seeds", "2",
         "--scheduler", "serial", "--set", "repeats=5", "--set", "duration_ms=3000",
         "--set", "n_classes=2", "--set", "noise_sources=20", "--set", "bin_ms=100",
-        "--n-max", "4", "--resolution", "0.5", "--metric", "readout"]
+        "--n-max", "4", "--resolution", "0.5", "--metric", "readout", "--search", "bisect"]
 
 
 @pytest.mark.slow
@@ -402,8 +402,8 @@ def test_equivalence_force_keeps_the_cache_and_recompute_ignores_it(tmp_path, mo
     calls = []
     monkeypatch.setattr(equivalence_runs, "measure_equivalences",
                         lambda *a, **kw: calls.append(kw) or {})
-    base = ["equivalence", "--scheduler", "serial", "--cache", str(tmp_path / "c"), "--json",
-            str(tmp_path / "r.json")]
+    base = ["equivalence", "--search", "bisect", "--scheduler", "serial", "--cache",
+            str(tmp_path / "c"), "--json", str(tmp_path / "r.json")]
     assert main(base) == 0 and calls[-1]["recompute"] is False
     assert main(base) == 2                                    # r.json exists
     assert main(base + ["--force"]) == 0 and calls[-1]["recompute"] is False
