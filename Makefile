@@ -38,7 +38,7 @@ quick: $(VENV)/.installed
 ## make test: install with the test extras and run the test suite
 test: $(VENV)/.installed-test
 	$(PIP) install -q --no-deps --force-reinstall .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 ## make bench: the benchmarks (NEST 3.10 via the bench extra), written to benchmarks/RESULTS.md
 bench: $(VENV)/.installed
@@ -50,6 +50,7 @@ bench: $(VENV)/.installed
 	$(PY) -m benchmarks.time_to_solution --force
 	$(PY) -m benchmarks.run --only render
 	$(PY) -m benchmarks.whole_path --force
+	$(PY) -m benchmarks.equivalence_speed --force
 
 clean:
 	rm -rf $(VENV) build *.egg-info

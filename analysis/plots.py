@@ -608,9 +608,9 @@ def plot_size_curves(reference: Any, candidate: Any, result: Any, *,
     ci = f"[{_fmt_size(result.ratio_ci[0])}, {_fmt_size(result.ratio_ci[1])}]"
     value = {"not_reached": f"> {_fmt_size(result.ratio)} (not reached)",
              "at_minimum": f"{_fmt_size(result.ratio)} (upper bound)"}
-    ax.set_title(f"{result.metric}\n{cand_label} neurons per {ref_label} neuron at N = {N}:"
+    ax.set_title(f"{result.metric}: {cand_label}\nneurons per {ref_label} neuron at N = {N}:"
                  f" {value.get(result.status, _fmt_size(result.ratio))} {ci} ({pct} CI)",
-                 fontsize=9)
+                 fontsize=9, loc="left")
     return fig
 
 

@@ -78,6 +78,7 @@ class StudyConfig:
     equivalence_protocols: tuple = ("waveform-classes", "rate-classes")
     equivalence_candidates: tuple = ("lif", "lif-fi-noisy", "lif-gamma", "adex")
     operating_points: tuple = ("equal-current", "rheobase")
+    equivalence_backend: str = "auto"
     # section 4, the coupled network (size search, default LIF)
     network_size: int = 20
     network_seeds: int = 3

@@ -73,12 +73,20 @@ def _num(x) -> str:
     return "inf" if math.isinf(x) else ("nan" if math.isnan(x) else f"{x:.3g}")
 
 
-def _calibration_rows(candidates: dict) -> list[dict]:
-    from hhlif.models.units import format_quantity
+def _short_quantity(value) -> str:
+    """``0.9505 mS/cm**2``: 4 significant digits in the value's display unit."""
+    from hhlif.models.units import display_unit
 
+    unit, text = display_unit(value)
+    number = float(value / unit) if unit is not None else float(value)
+    return f"{number:.4g} {text}" if unit is not None else f"{number:.4g}"
+
+
+def _calibration_rows(candidates: dict) -> list[dict]:
     rows = []
     for key, (label, spec, cal, seconds) in candidates.items():
-        params = ", ".join(f"{k} {format_quantity(v)}" for k, v in sorted(spec.parameters.items()))
+        params = ", ".join(f"{k} {_short_quantity(v)}"
+                           for k, v in sorted(spec.parameters.items(), key=lambda kv: kv[0].lower()))
         row = {"candidate": label, "parameters": params or "defaults"}
         report = dict(cal.report) if cal is not None else {}
         for name, value in _report_cells(report).items():
@@ -89,16 +97,23 @@ def _calibration_rows(candidates: dict) -> list[dict]:
 
 
 def _report_cells(report: dict) -> dict:
-    """The calibration report's targets as table cells: reference / candidate (error)."""
+    """The calibration report's targets as table cells: candidate vs HH for scalar targets,
+    the error (RMS over currents, or 1 − Γ) for curves."""
     cells = {}
     for name, entry in (report.get("targets") or {}).items():
-        if isinstance(entry, dict) and "candidate" in entry:
-            ref, cand = entry.get("reference"), entry.get("candidate")
-            err = entry.get("error")
-            text = f"{_num(cand)} vs {_num(ref)}" if ref is not None else _num(cand)
-            if err is not None:
-                text += f" (err {_num(err)})"
-            cells[name] = text
+        if not isinstance(entry, dict) or "candidate" not in entry:
+            continue
+        ref, cand, err = entry.get("reference"), entry.get("candidate"), entry.get("error")
+        unit = entry.get("unit", "")
+        if name == "gamma":
+            text = f"Γ {_num(cand)}"
+        elif isinstance(cand, list):
+            text = f"RMS {_num(err)} {unit}" if err is not None else "–"
+        else:
+            text = f"{_num(cand)} vs {_num(ref)} {unit}"
+        if entry.get("held_out"):
+            text += " (held out)"
+        cells[name] = text
     return cells
 
 
@@ -119,7 +134,8 @@ def section_equivalence(rep, config, scheduler, workers) -> None:
             f"Reference: HH networks of N = {', '.join(map(str, sizes))} neurons. Each model"
             f" is simulated once per task and operating point as a pool of independent"
             f" neurons ({config.equivalence_seeds} stimulus sets (seeds), class waveforms"
-            f" redrawn per seed, {settings.repeats} trials per class, compiled backend); the"
+            f" redrawn per seed, {settings.repeats} trials per class, backend"
+            f" `{config.equivalence_backend}`); the"
             f" network of n neurons is the first n of the pool. A saturating curve"
             f" baseline + A(1 − exp(−n/n₀)) is fitted to each model's metric(n); the"
             f" equivalent size n* is where the candidate's curve reaches the reference's"
@@ -154,6 +170,7 @@ def section_equivalence(rep, config, scheduler, workers) -> None:
                     "hh", spec, sizes, metrics=config.equivalence_metrics, protocol=task,
                     seeds=config.equivalence_seeds, settings=settings, quick=config.quick,
                     operating_point=op, n_bootstrap=config.bootstrap, scheduler="serial",
+                    backend=config.equivalence_backend,
                     recompute=getattr(rep, "recompute", False), progress=False,
                     common_noise=False)
                 by_family[(key, op)] = res

@@ -36,7 +36,14 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
     # keyed by their inputs and the code, so none from another configuration is reused)
     config = StudyConfig.make(True)
     config.fi_duration_ms, config.mi_duration_ms, config.mi_trials = 100.0, 100.0, 8
-    config.equivalence_size, config.bootstrap = 2, 200
+    config.network_size, config.bootstrap = 2, 200
+    # section 4 at toy sizes on the runtime backend: one task, two candidates (one fitted),
+    # both operating points, three reference sizes
+    config.equivalence_sizes, config.equivalence_seeds = (2, 3, 4), 2
+    config.equivalence_repeats, config.equivalence_metrics = 8, ("mi", "fisher")
+    config.equivalence_protocols = ("waveform-classes",)
+    config.equivalence_candidates = ("lif", "lif-fi-noisy")
+    config.equivalence_backend = "runtime"
     monkeypatch.setattr(er, "QUICK", er.QUICK.updated(TINY))
     path, ok = run_study(tmp_path / "out", config, scheduler="serial")
     text = path.read_text()
@@ -48,17 +55,27 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
         if "Not available in this installation" in body and "|" not in body:
             continue  # a missing prerequisite is said in words
         assert re.search(r"\|\s*-?\d+(\.\d+)?(e[+-]\d+)?\s*\|", body), title
-    assert "ratio n/N" in text
-    eq = json.loads((tmp_path / "out" / "equivalence.json").read_text())
-    assert set(eq) == {"mi", "readout", "stats"}
-    # the spike-statistics paragraph quotes both models' statistics
-    assert re.search(r"HH \(N = 2\) rate \d+(\.\d+)? Hz, ISI CV", text), text
-    for m in eq.values():
-        assert isinstance(m["ratio"], (int, float)) or m["ratio"] == "inf"
-        assert not (isinstance(m["ratio"], float) and math.isnan(m["ratio"]))
-    assert (tmp_path / "out" / "figures" / "equivalence_mi.png").is_file()
-    # the second task: a recurrent E/I network, its own JSON and figures
-    assert "### 4.2 `ei-classes`" in text
+    # section 4: the calibration report and every (candidate, operating point, metric) row
+    assert "### 4.1 The candidates and their calibration" in text
+    assert re.search(r"\| LIF fitted to HH's f–I under the task's noise \| g_L", text), text
+    pooled = json.loads((tmp_path / "out" / "equivalence_pooled.json").read_text())
+    task = pooled["waveform-classes"]
+    assert set(task) == {"lif", "lif-fi-noisy"}
+    for family in task.values():
+        assert set(family) == {"equal-current", "rheobase"}
+        for res in family.values():
+            for metric in ("mi", "fisher"):
+                by_n = res["results"][metric]
+                assert set(by_n) == {"2", "3", "4"}
+                for r in by_n.values():
+                    assert r["ratio"] == "inf" or math.isfinite(r["ratio"])
+    assert task["lif"]["rheobase"]["scales"]["candidate"] == pytest.approx(
+        task["lif"]["rheobase"]["scales"]["candidate_rheobase_uA_cm2"]
+        / task["lif"]["rheobase"]["scales"]["reference_rheobase_uA_cm2"])
+    assert (tmp_path / "out" / "figures" / "equivalence_ratio_waveform-classes.png").is_file()
+    assert re.search(r"rates differ: lif fires at", text)
+    # the coupled network: the size search, its own JSON and figures
+    assert "`ei-classes`: a coupled network" in text
     ei = json.loads((tmp_path / "out" / "equivalence_ei-classes.json").read_text())
     assert set(ei) == {"mi", "readout", "stats"}
     assert ei["mi"]["provenance"]["protocol"] == "ei-classes"
@@ -121,7 +138,7 @@ def _stub_sections(monkeypatch, fail=(), interrupt=()):
                 raise KeyboardInterrupt
         return section
 
-    for name in ("waveforms", "fi", "mi", "equivalence", "cost"):
+    for name in ("waveforms", "fi", "mi", "equivalence", "network", "cost"):
         monkeypatch.setattr(study, f"_section_{name}", make(name))
 
 
