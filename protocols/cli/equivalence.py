@@ -4,7 +4,7 @@
 
     hhlif equivalence --reference hh --candidate lif --size 20 --metric mi
                       [--candidate-params FIT.json] [--candidate-set KEY=VALUE ...]
-                      [--operating-point equal-current|rheobase] [--search auto|pool|bisect]
+                      [--operating-point equal-current|rheobase|rate] [--search auto|pool|bisect]
                       [--protocol waveform-classes|rate-classes|ei-classes] [--seeds 10]
                       [--quick] [--set KEY=VALUE ...] [--scheduler local|serial|ADDRESS]
                       [--workers K] [--backend auto] [--bootstrap B] [--json OUT]
@@ -91,8 +91,9 @@ def _add_options(p) -> None:
                         " curves) or bisect (one simulation per size); auto: pool where it"
                         " applies")
     p.add_argument("--operating-point", dest="operating_point", default="equal-current",
-                   help="pooled search: equal-current (default) or rheobase (the task's"
-                        " currents in units of each model's rheobase)")
+                   help="pooled search: equal-current (default), rheobase (the task's"
+                        " currents in units of each model's rheobase) or rate (the"
+                        " candidate's currents scaled to the reference's rate)")
     p.add_argument("--bootstrap", default=None,
                    help="bootstrap replicates of the CI (default 2000)")
     p.add_argument("--protocol", default="waveform-classes",
@@ -327,9 +328,6 @@ def equivalence_command(args) -> int:
         if bad:
             raise ParameterError(f"--metric={bad[0]!r}: a metric of the pooled search;"
                                  f" expected --search pool or one of {', '.join(METRICS)}")
-        if args.candidate_params or args.candidate_set:
-            raise ParameterError("--candidate-params/--candidate-set: the size search runs"
-                                 " registry models only; expected --search pool")
         if args.operating_point != "equal-current":
             raise ParameterError(f"--operating-point={args.operating_point!r}: the size"
                                  " search runs at equal current; expected --search pool")
@@ -348,10 +346,30 @@ def _common_outputs(args, names) -> Path:
     return cache
 
 
+def _searched(search):
+    """``search()``, its failures said the command's way: a failed simulation prints one
+    error (the finished ones are cached) and gives None; Ctrl-C between simulations
+    becomes :class:`RunInterrupted` (nothing half-done was cached)."""
+    from hhlif.protocols.errors import RunInterrupted
+
+    from hhlif.protocols.experiments.sweeps import SweepError
+
+    try:
+        return search()
+    except SweepError as exc:
+        print(f"hhlif: error: {exc}\nfinished simulations are cached: run the same command"
+              " again to resume", file=sys.stderr)
+        return None
+    except RunInterrupted:
+        raise
+    except KeyboardInterrupt as exc:
+        raise RunInterrupted("interrupted: the finished simulations are cached; nothing else"
+                             " was written; run the same command again to resume") from exc
+
+
 def _pool_command(args, metrics, settings_overrides) -> int:
     """``hhlif equivalence`` with the pooled search."""
     from hhlif.models.errors import UnknownNameError
-    from hhlif.protocols.errors import RunInterrupted
 
     from hhlif.protocols.backends import get_backend
     from hhlif.protocols.experiments.equivalence import EquivalenceSettings, SizeLimitError
@@ -359,7 +377,7 @@ def _pool_command(args, metrics, settings_overrides) -> int:
                                                    OPERATING_POINTS, ModelSpec,
                                                    measure_pooled_equivalence,
                                                    write_pooled_outputs)
-    from hhlif.protocols.experiments.sweeps import SweepError, check_scheduler
+    from hhlif.protocols.experiments.sweeps import check_scheduler
 
     if args.operating_point not in OPERATING_POINTS:
         raise UnknownNameError(f"--operating-point={args.operating_point!r}: unknown; valid are"
@@ -384,25 +402,17 @@ def _pool_command(args, metrics, settings_overrides) -> int:
     candidate = _candidate(args)
     cache = _common_outputs(args, [f"equivalence_{m}.png" for m in metrics])
     check_scheduler(scheduler, connect=True, option="--scheduler")
-    try:
-        result = measure_pooled_equivalence(
-            reference, candidate, sizes, metrics=metrics, protocol=args.protocol, seeds=seeds,
-            settings=settings, quick=args.quick, backend=backend,
-            operating_point=args.operating_point, candidate_pool=pool,
-            n_bootstrap=n_bootstrap, scheduler=scheduler, n_workers=workers, cache=cache,
-            recompute=args.recompute, progress=not getattr(args, "quiet", False),
-            size_limit=args.size_limit, size_names={"size": "--size", "n_max": "--n-max",
-                                                    "seeds": "--seeds",
-                                                    "override": "--no-size-limit"})
-    except SweepError as exc:
-        print(f"hhlif: error: {exc}\nfinished simulations are cached: run the same command"
-              " again to resume", file=sys.stderr)
+    result = _searched(lambda: measure_pooled_equivalence(
+        reference, candidate, sizes, metrics=metrics, protocol=args.protocol, seeds=seeds,
+        settings=settings, quick=args.quick, backend=backend,
+        operating_point=args.operating_point, candidate_pool=pool,
+        n_bootstrap=n_bootstrap, scheduler=scheduler, n_workers=workers, cache=cache,
+        recompute=args.recompute, progress=not getattr(args, "quiet", False),
+        size_limit=args.size_limit, size_names={"size": "--size", "n_max": "--n-max",
+                                                "seeds": "--seeds",
+                                                "override": "--no-size-limit"}))
+    if result is None:
         return 1
-    except RunInterrupted:
-        raise
-    except KeyboardInterrupt as exc:
-        raise RunInterrupted("interrupted: the finished simulations are cached; nothing else"
-                             " was written; run the same command again to resume") from exc
     print(f"{candidate.label()} vs {reference.label()}, {args.protocol},"
           f" {args.operating_point}, {seeds} seeds x {settings.repeats} trials per class;"
           f" common random numbers: {result.provenance['common_random_numbers']}")
@@ -420,15 +430,14 @@ def _pool_command(args, metrics, settings_overrides) -> int:
 
 def _bisect_command(args, metrics, settings_overrides) -> int:
     """``hhlif equivalence`` with the size search (one simulation per size and seed)."""
-    from hhlif.protocols.errors import RunInterrupted
-
     from hhlif.protocols.backends import get_backend
     from hhlif.protocols.experiments.equivalence import (
         METRIC_N_MIN, PROTOCOL_N_MIN, EquivalenceSettings, check_search_size,
         measure_equivalences, write_equivalence_outputs)
-    from hhlif.protocols.experiments.sweeps import SweepError, check_scheduler
+    from hhlif.protocols.experiments.sweeps import check_scheduler
 
-    candidate = args.candidate or "lif"
+    spec = _candidate(args)
+    candidate = spec if spec.parameters else spec.name
     n_min = max([PROTOCOL_N_MIN.get(args.protocol, 1)] + [METRIC_N_MIN.get(m, 1)
                                                            for m in metrics])
     size = parse_integer(args.size, "--size", PROTOCOL_N_MIN.get(args.protocol, 1))
@@ -457,29 +466,21 @@ def _bisect_command(args, metrics, settings_overrides) -> int:
     cache = _common_outputs(args, [f"equivalence_{m}.png" for m in metrics])
     # 4. the scheduler answers (seconds at most)
     check_scheduler(scheduler, connect=True, option="--scheduler")
-    try:
-        results = measure_equivalences(
-            args.reference, candidate, size, metrics=metrics, protocol=args.protocol,
-            seeds=seeds, scheduler=scheduler, settings=settings, quick=args.quick,
-            backend=backend, cache=cache, recompute=args.recompute, n_max=n_max,
-            resolution=resolution, tolerance=tolerance, n_workers=workers,
-            n_bootstrap=n_bootstrap, size_limit=args.size_limit,
-            progress=not getattr(args, "quiet", False))
-    except SweepError as exc:
-        print(f"hhlif: error: {exc}\nfinished simulations are cached: run the same command"
-              " again to resume", file=sys.stderr)
+    results = _searched(lambda: measure_equivalences(
+        args.reference, candidate, size, metrics=metrics, protocol=args.protocol,
+        seeds=seeds, scheduler=scheduler, settings=settings, quick=args.quick,
+        backend=backend, cache=cache, recompute=args.recompute, n_max=n_max,
+        resolution=resolution, tolerance=tolerance, n_workers=workers,
+        n_bootstrap=n_bootstrap, size_limit=args.size_limit,
+        progress=not getattr(args, "quiet", False)))
+    if results is None:
         return 1
-    except RunInterrupted:
-        raise
-    except KeyboardInterrupt as exc:  # between simulations: nothing half-done was cached
-        raise RunInterrupted("interrupted: the finished simulations are cached; nothing else"
-                             " was written; run the same command again to resume") from exc
     for metric, result in results.items():
-        print(f"{candidate} vs {args.reference} (N = {size}), {result}")
+        print(f"{spec.label()} vs {args.reference} (N = {size}), {result}")
         print(format_points(result))
     for path in write_equivalence_outputs(results, json_path=args.json, figures=args.figures,
                                           force=args.force, reference=args.reference,
-                                          candidate=candidate):
+                                          candidate=spec.label()):
         print(f"wrote {path}")
     return 0
 

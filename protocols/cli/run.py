@@ -100,7 +100,7 @@ def add_run_options(p: argparse.ArgumentParser, with_model: bool = True) -> None
 
 
 # ----------------------------------------------------------------------------- hhlif run
-def _parse_settings(settings) -> dict:
+def parse_settings(settings) -> dict:
     from hhlif.models.parsing import parse_assignment
 
     values = {}
@@ -116,7 +116,7 @@ def run_command(args) -> int:
     from hhlif.protocols.experiments.scripts import load_protocol_script
     from hhlif.protocols.protocol import Protocol
 
-    values = _parse_settings(args.settings)
+    values = parse_settings(args.settings)
     seed = 0 if args.seed is None else args.seed
     if args.seed is not None and args.seed < 0:
         raise ParameterError(f"--seed={args.seed}: expected an integer >= 0")

@@ -76,6 +76,7 @@ from hhlif.analysis.task_metrics import (METRIC_LABELS, METRIC_N_MIN, METRICS,
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.networks import PrivateNoiseNetwork
 from hhlif.models.units import in_units
+from hhlif.protocols.experiments.candidates import model_record, resolve_model
 from hhlif.protocols.experiments.tasks import PROTOCOL_N_MIN, PROTOCOLS
 from hhlif.protocols.simulation.assembly import CLASS_WAVEFORM_DT, class_waveforms
 
@@ -500,8 +501,9 @@ def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = Non
                                f" {', '.join(PROTOCOLS)}")
     s = EquivalenceSettings.coerce(settings)
     k = n_classes_of(protocol, s)
+    name, model = resolve_model(model)
     if protocol == "ei-classes":
-        return _ei_protocol(model, int(n), int(seed), s, k)
+        return _ei_protocol(model, int(n), int(seed), s, k, name)
     if protocol == "rate-classes":
         classes = s.classes
         wave = {}
@@ -515,7 +517,7 @@ def class_protocol(model: str, n: int, seed: int, settings: Mapping | None = Non
                               connection_probability=float(s.connection_probability),
                               repeats=int(s.repeats), **wave)
     return Protocol(model=model, stimulus=stimuli.Constant(0 * uA / cm**2),
-                    duration=s.duration, dt=s.dt.get(model), trials=int(s.repeats),
+                    duration=s.duration, dt=s.dt.get(name), trials=int(s.repeats),
                     conditions={"amplitude": classes}, record=(), record_neurons=[],
                     seed=int(seed), network=net, name=protocol, settings=recorded_settings(s))
 
@@ -541,7 +543,8 @@ def ei_network(n: int, seed: int, settings: Mapping | None = None):
                     tau_syn=s.ei_tau_syn, seed=int(seed))
 
 
-def _ei_protocol(model: str, n: int, seed: int, s: "EquivalenceSettings", k: int):
+def _ei_protocol(model, n: int, seed: int, s: "EquivalenceSettings", k: int,
+                 name: str | None = None):
     from brian2 import amp, cm, meter, ms, second, uA
 
     from hhlif.protocols import stimuli
@@ -554,7 +557,8 @@ def _ei_protocol(model: str, n: int, seed: int, s: "EquivalenceSettings", k: int
                             in_units(s.duration, second))
     stim = stimuli.WaveformSet(values=waves * amp / meter**2,
                                sample_dt=CLASS_WAVEFORM_DT * second)
-    return Protocol(model=model, stimulus=stim, duration=s.duration, dt=s.dt.get(model),
+    return Protocol(model=model, stimulus=stim, duration=s.duration,
+                    dt=s.dt.get(name or model),
                     trials=int(s.repeats), conditions={"index": np.arange(k)}, record=(),
                     record_neurons=[], seed=int(seed), network=ei_network(n, seed, s),
                     name="ei-classes", settings=recorded_settings(s))
@@ -665,11 +669,12 @@ def estimate_search(reference: str, candidate: str, size: int, seeds: int = 3,
     duration_ms = in_units(s.duration, ms)
     recurrent = protocol == "ei-classes" or float(s.coupling) != 0.0
 
-    def one(model: str, n: int) -> tuple[float, float]:
-        dt_ms = (in_units(s.dt[model], ms) if model in s.dt
-                 else float(models.get(model).dt) * 1e3)
+    def one(model, n: int) -> tuple[float, float]:
+        model, built = resolve_model(model_record(model))
+        built = models.get(built)
+        dt_ms = (in_units(s.dt[model], ms) if model in s.dt else float(built.dt) * 1e3)
         steps = duration_ms / float(dt_ms)
-        units = float(n) * copies * getattr(models.get(model), "units_per_neuron", 1)
+        units = float(n) * copies * getattr(built, "units_per_neuron", 1)
         memory = units * (_BYTES_PER_NEURON.get(model, _DEFAULT_BYTES_PER_NEURON)
                           + _BYTES_PER_SPIKE * _RATE_BOUND_HZ * duration_ms / 1000.0)
         if recurrent:
@@ -811,9 +816,7 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
     if protocol not in PROTOCOLS:
         raise UnknownNameError(f"protocol {protocol!r}: unknown equivalence protocol; valid are"
                                f" {', '.join(PROTOCOLS)}")
-    from hhlif import models
-
-    models.get(reference), models.get(candidate)  # unknown names fail here, listing the valid
+    reference, candidate = model_record(reference), model_record(candidate)  # names fail here
     for m in metrics:
         if m not in METRICS:
             raise UnknownNameError(f"metric {m!r}: unknown; valid metrics are"

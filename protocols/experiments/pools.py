@@ -3,9 +3,8 @@
 Contents
 --------
 ModelSpec
-    A model of the comparison: its registry name, the parameters that override its
-    defaults (a calibration's, or ``--candidate-set``), the calibration report, and the
-    Brian2 units per neuron (a LIF2HH circuit counts 4).
+    (from :mod:`.candidates`) A model of the comparison with its parameters and
+    calibration report.
 OPERATING_POINTS
     How the task's currents are given to each model: ``equal-current`` (the same
     µA/cm² for both) or ``rheobase`` (every current of the task in units of the model's
@@ -51,6 +50,7 @@ still common) and the result says so.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -59,6 +59,7 @@ import numpy as np
 
 from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.units import in_units
+from hhlif.protocols.experiments.candidates import ModelSpec
 
 __all__ = ["ModelSpec", "OPERATING_POINTS", "POOL_PROTOCOLS", "pool_sizes", "pool_protocol",
            "evaluate_pool", "measure_pooled_equivalence", "PooledEquivalence",
@@ -70,6 +71,8 @@ OPERATING_POINTS = {
     "rheobase": "every current of the task (class mean and waveforms, private noise) scaled by"
                 " the model's rheobase over the reference's: the same drive in units of each"
                 " model's own rheobase",
+    "rate": "every current of the task scaled for the candidate so that its mean rate on the"
+            " task equals the reference's (bisection on small pilot runs)",
 }
 #: Tasks whose neurons are independent given the class (a pool gives every size).
 POOL_PROTOCOLS = ("waveform-classes", "rate-classes")
@@ -80,94 +83,6 @@ DEFAULT_REPEATS = 100
 MIN_POOL = 3
 #: Largest pool simulation run without ``size_limit=False`` (model neurons).
 MAX_POOL_NEURONS = 2_000_000
-
-
-# ----------------------------------------------------------------------------- models
-@dataclass(frozen=True)
-class ModelSpec:
-    """A model of the comparison and the parameters it runs with.
-
-    Parameters
-    ----------
-    name : str
-        Registry name (``hhlif list``).
-    parameters : mapping of str to Quantity
-        Overrides of the model's defaults (checked against the model when made).
-    calibration : dict, optional
-        The calibration report these parameters came from (``hhlif fit``), kept in
-        provenance.
-    source : str
-        Where the parameters came from (``defaults``, a file, ``--candidate-set``).
-    """
-
-    name: str
-    parameters: Mapping = field(default_factory=dict)
-    calibration: Mapping | None = None
-    source: str = "defaults"
-
-    def __post_init__(self):
-        self.model()   # unknown names and bad parameter values fail here
-
-    def model(self):
-        """The NeuronModel with these parameters."""
-        from hhlif import models
-
-        return models.get(self.name, **dict(self.parameters))
-
-    @property
-    def units_per_neuron(self) -> int:
-        """Brian2 units (LIF-like compartments) per model neuron (4 for LIF2HH circuits)."""
-        return int(getattr(self.model(), "units_per_neuron", 1) or 1)
-
-    @property
-    def dt_ms(self) -> float:
-        return float(self.model().dt) * 1e3
-
-    def label(self) -> str:
-        return self.name if self.source == "defaults" else f"{self.name} ({self.source})"
-
-    def to_json(self) -> dict:
-        from hhlif.models.units import format_quantity
-
-        out = {"model": self.name,
-               "parameters": {k: format_quantity(v) for k, v in sorted(self.parameters.items())},
-               "source": self.source}
-        if self.calibration is not None:
-            out["calibration"] = dict(self.calibration)
-        return out
-
-    @classmethod
-    def from_json(cls, record: Mapping) -> "ModelSpec":
-        from hhlif.models.parsing import parse_value
-
-        params = {k: parse_value(v, k) for k, v in dict(record.get("parameters") or {}).items()}
-        return cls(str(record["model"]), params, record.get("calibration"),
-                   str(record.get("source", "defaults")))
-
-    @classmethod
-    def coerce(cls, value, option: str = "model") -> "ModelSpec":
-        if isinstance(value, cls):
-            return value
-        if isinstance(value, str):
-            return cls(value)
-        if isinstance(value, Mapping):
-            return cls.from_json(value)
-        raise ParameterError(f"{option}={value!r}: expected a model name or a ModelSpec")
-
-    @classmethod
-    def from_calibration(cls, calibration, source: str | None = None) -> "ModelSpec":
-        """The candidate of a calibration (:class:`hhlif.models.calibration.Calibration`)."""
-        return cls(calibration.candidate, dict(calibration.parameters),
-                   dict(calibration.report, target=calibration.target,
-                        reference=calibration.reference),
-                   source or f"fitted: {calibration.target}")
-
-    def updated(self, parameters: Mapping, source: str) -> "ModelSpec":
-        if not parameters:
-            return self
-        return ModelSpec(self.name, {**dict(self.parameters), **dict(parameters)},
-                         self.calibration,
-                         source if self.source == "defaults" else f"{self.source}; {source}")
 
 
 # ----------------------------------------------------------------------------- sizes
@@ -383,8 +298,18 @@ class PooledEquivalence:
         units = self.candidate.units_per_neuron
         for m, by_n in self.results.items():
             for n, r in sorted(by_n.items()):
-                extra = (f"; in Brian2 units {units} x n" if units > 1 else "")
+                extra = (f"; n counts circuits of {units} Brian2 units each" if units > 1
+                         else "")
                 out.append(f"{m}: N = {n}: {r}{extra}")
+                unit = self.provenance.get("information_per_unit", {}).get(m, {}).get(str(n))
+                if unit and unit.get("candidate_bits_per_spike") is not None and \
+                        unit.get("reference_bits_per_spike") is not None:
+                    out.append(f"{m}: N = {n}: per spike {unit['reference_bits_per_spike']:.3g}"
+                               f" bits ({self.reference.name}) vs"
+                               f" {unit['candidate_bits_per_spike']:.3g}"
+                               f" ({self.candidate.name}); per neuron"
+                               f" {unit['reference_bits_per_neuron']:.3g} vs"
+                               f" {unit['candidate_bits_per_neuron']:.3g}")
             d = self.drift.get(m)
             if d and d.get("verdict"):
                 out.append(f"{m}: drift with N: {d['verdict']}")
@@ -426,6 +351,64 @@ def model_rheobase(spec: ModelSpec, backend: str = "auto") -> float:
                              " rheobase search's largest current; expected a model that"
                              " fires (the rheobase operating point needs its rheobase)")
     return value
+
+
+#: Pilot runs of the ``rate`` operating point: neurons per trial, the scale bracket, the
+#: relative rate tolerance and the most bisection steps.
+PILOT_NEURONS = 5
+RATE_SCALE_BRACKET = (0.05, 20.0)
+RATE_TOLERANCE = 0.02
+RATE_MAX_STEPS = 14
+
+
+def pilot_rate(spec: ModelSpec, scale: float, protocol: str, settings, seed: int = 1) -> float:
+    """Mean rate (Hz) of a model on the task with every current scaled by ``scale``: one
+    seed block of :data:`PILOT_NEURONS` neurons per trial, Brian2's runtime target."""
+    from brian2 import ms
+
+    from hhlif.protocols.simulation.running import run
+
+    p = pool_protocol(spec, PILOT_NEURONS, 1, protocol, settings, scale, seed=seed + 7919)
+    rec = run(p, backend="runtime", progress=False)
+    return float(rec.main.spike_times.size / p.n_neurons / float(p.duration / (1000 * ms)))
+
+
+def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settings,
+               seed: int = 1) -> dict:
+    """The current scale at which the candidate's mean rate on the task equals the
+    reference's (log-scale bisection of pilot runs, within :data:`RATE_TOLERANCE`).
+
+    Returns
+    -------
+    dict
+        ``candidate`` (the scale), ``reference_rate_hz``, ``candidate_rate_hz`` (at that
+        scale), ``pilot_runs``.
+
+    Raises
+    ------
+    ParameterError
+        When no scale in :data:`RATE_SCALE_BRACKET` brackets the reference's rate.
+    """
+    target = pilot_rate(reference, 1.0, protocol, settings, seed)
+    lo, hi = RATE_SCALE_BRACKET
+    r_lo = pilot_rate(candidate, lo, protocol, settings, seed)
+    r_hi = pilot_rate(candidate, hi, protocol, settings, seed)
+    runs = 3
+    if not r_lo <= target <= r_hi:
+        raise ParameterError(
+            f"operating point 'rate': {candidate.label()} fires {r_lo:.3g}-{r_hi:.3g} Hz for"
+            f" currents x {lo:g}-{hi:g}, {reference.label()} {target:.3g} Hz; expected a"
+            " scale within that range to match the reference's rate")
+    scale, rate = 1.0, None
+    for _ in range(RATE_MAX_STEPS):
+        scale = math.sqrt(lo * hi)
+        rate = pilot_rate(candidate, scale, protocol, settings, seed)
+        runs += 1
+        if target > 0 and abs(rate / target - 1.0) <= RATE_TOLERANCE:
+            break
+        lo, hi = (scale, hi) if rate < target else (lo, scale)
+    return {"candidate": scale, "reference_rate_hz": target, "candidate_rate_hz": rate,
+            "pilot_runs": runs}
 
 
 def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
@@ -547,6 +530,8 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         rh_ref, rh_cand = model_rheobase(ref, backend), model_rheobase(cand, backend)
         scales.update(candidate=rh_cand / rh_ref, reference_rheobase_uA_cm2=rh_ref,
                       candidate_rheobase_uA_cm2=rh_cand)
+    elif operating_point == "rate":
+        scales.update(match_rate(ref, cand, protocol, s, seed=noise_seed))
     record = s.to_json()
     ref_sizes = pool_sizes(n_ref_pool, sizes)
     cand_sizes = pool_sizes(n_cand_pool, sizes)
@@ -603,9 +588,41 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                                   "class stimuli (the models' steps differ, so each draws"
                                   " its own private noise)"),
     }
+    provenance["information_per_unit"] = _per_unit(results, ref_out, cand_out, ref_sizes,
+                                                   cand_sizes)
     confounds = _confounds(ref, cand, ref_out, cand_out, operating_point, paired_noise)
     return PooledEquivalence(results, drift, curves, ref, cand, operating_point, scales,
                              paired_noise, confounds, provenance)
+
+
+#: Metrics in bits, whose value per neuron and per spike the result reports.
+BITS_METRICS = ("mi", "mi-nsb", "decoder", "decoder-lda")
+
+
+def _per_unit(results: Mapping, ref_out: Mapping, cand_out: Mapping, ref_sizes,
+              cand_sizes) -> dict:
+    """Information per neuron and per spike of both networks at the match: the reference
+    at N (its fitted level) and the candidate at n* (the same level)."""
+    ref_spikes = np.mean(np.asarray(ref_out["spikes_per_trial"], dtype=float), axis=0)
+    cand_spikes = np.mean(np.asarray(cand_out["spikes_per_trial"], dtype=float), axis=0)
+    out = {}
+    for m, by_n in results.items():
+        if m not in BITS_METRICS:
+            continue
+        rows = {}
+        for n, r in by_n.items():
+            level, size = float(r.reference_level), float(r.size)
+            s_ref = float(np.interp(n, ref_sizes, ref_spikes))
+            row = {"reference_bits_per_neuron": level / n,
+                   "reference_bits_per_spike": level / s_ref if s_ref > 0 else None}
+            if r.status == "found" and np.isfinite(size) and size > 0:
+                s_cand = float(np.interp(size, cand_sizes, cand_spikes))
+                row.update(candidate_bits_per_neuron=level / size,
+                           candidate_bits_per_spike=level / s_cand if s_cand > 0 else None,
+                           spikes_per_trial={"reference": s_ref, "candidate": s_cand})
+            rows[str(n)] = row
+        out[m] = rows
+    return out
 
 
 #: Rates further apart than this factor are named as a confound.

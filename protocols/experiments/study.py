@@ -84,6 +84,7 @@ class StudyConfig:
     network_seeds: int = 3
     network_metrics: tuple = ("mi", "readout", "stats")
     network_protocols: tuple = ("ei-classes",)
+    network_candidates: tuple = ("lif", "lif-fi-noisy")
     equivalence_resolution: float = 0.1
     bootstrap: int = 2000
     extra: dict = field(default_factory=dict)
@@ -511,53 +512,65 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
 
 
 def _section_network(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
-    """The coupled E/I network: the size search (one simulation per size and seed)."""
+    """The coupled E/I network: the size search (one simulation per size and seed), for
+    the candidates of section 4 named in ``config.network_candidates``."""
     from hhlif.protocols.experiments.equivalence import (METRIC_LABELS, measure_equivalences,
                                                          settings_for, write_equivalence_outputs)
+    from hhlif.protocols.experiments.pools import ModelSpec
 
     n_ref = config.network_size
     s = settings_for(quick=config.quick)
     first = 2 + len(config.equivalence_protocols)
+    resolved = rep.data.get("candidates", {})
+    candidates = [(key, resolved[key][0], resolved[key][1]) if key in resolved
+                  else (key, "LIF, default parameters", ModelSpec("lif"))
+                  for key in config.network_candidates if key in resolved or key == "lif"]
     for k, protocol in enumerate(config.network_protocols):
-        suffix = f"_{protocol}"
-        rep.add(f"### 4.{first + k} `{protocol}`: a coupled network (size search, default"
-                f" LIF)", "",
+        rep.add(f"### 4.{first + k} `{protocol}`: a coupled network (size search)", "",
                 f"A network whose neurons are coupled changes with its size, so no pool gives"
                 f" every size: the size search simulates each candidate size (exponential"
                 f" bracketing, then bisection) on {config.network_seeds} seeds, HH N ="
-                f" {n_ref}; 95% CI by a Student-t bootstrap over seeds; runtime backend."
-                f" Only the default LIF runs here.", "", _task_text(protocol, s), "")
-        t0 = time.perf_counter()
-        results = measure_equivalences(
-            "hh", "lif", n_ref, metrics=config.network_metrics,
-            protocol=protocol, seeds=config.network_seeds, scheduler=scheduler,
-            quick=config.quick, resolution=config.equivalence_resolution,
-            n_bootstrap=config.bootstrap, n_workers=workers,
-            recompute=getattr(rep, "recompute", False))
-        wall = time.perf_counter() - t0
-        rows = []
-        for metric, r in results.items():
-            rows.append({"metric": METRIC_LABELS[metric], "HH level (N)": r.reference_level,
-                         "equivalent LIF n": r.size, "ratio n/N": r.ratio,
-                         "95% CI": f"[{_cell(r.ratio_ci[0])}, {_cell(r.ratio_ci[1])}]",
-                         "status": r.status, "sizes evaluated": len(r.points)})
-        rep.add(*_table(rows), "")
-        if "stats" in results:
-            rep.add(_stats_paragraph(results["stats"],
-                                     independent=protocol != "ei-classes"), "")
-        figures = rep.path("figures", protocol)
-        written = write_equivalence_outputs(
-            results, json_path=rep.path(f"equivalence{suffix}.json"), figures=figures,
-            force=rep.force, reference="hh", candidate="lif")
-        for p in written:
-            if p.suffix == ".png":
-                rep.add(f"![{p.stem}]({rep.rel(p)})")
-        sweep = next(iter(results.values())).provenance.get("sweep", {})
-        rep.add("", f"Data: `equivalence{suffix}.json` (every evaluated size and seed,"
-                f" provenance). {sweep.get('computed', 0)} simulations computed,"
-                f" {sweep.get('cached', 0)} read from the sweep cache; {wall:.1f} s.", "")
-        if k == 0:
-            rep.data["equivalence"] = results
+                f" {n_ref}; 95% CI by a Student-t bootstrap over seeds; runtime backend;"
+                f" candidates: {', '.join(label for _, label, _ in candidates)}.", "",
+                _task_text(protocol, s), "")
+        rows, stats, figs = [], None, []
+        for c, (key, label, spec) in enumerate(candidates):
+            t0 = time.perf_counter()
+            candidate = spec if spec.parameters else spec.name
+            results = measure_equivalences(
+                "hh", candidate, n_ref, metrics=config.network_metrics,
+                protocol=protocol, seeds=config.network_seeds, scheduler=scheduler,
+                quick=config.quick, resolution=config.equivalence_resolution,
+                n_bootstrap=config.bootstrap, n_workers=workers,
+                recompute=getattr(rep, "recompute", False))
+            wall = time.perf_counter() - t0
+            for metric, r in results.items():
+                rows.append({"candidate": label, "metric": METRIC_LABELS[metric],
+                             "HH level (N)": r.reference_level, "equivalent n": r.size,
+                             "ratio n/N": r.ratio,
+                             "95% CI": f"[{_cell(r.ratio_ci[0])}, {_cell(r.ratio_ci[1])}]",
+                             "status": r.status, "sizes evaluated": len(r.points)})
+            suffix = f"_{protocol}" if c == 0 else f"_{protocol}_{key}"
+            figures = rep.path("figures", protocol) if c == 0 else \
+                rep.path("figures", protocol, key)
+            written = write_equivalence_outputs(
+                results, json_path=rep.path(f"equivalence{suffix}.json"), figures=figures,
+                force=rep.force, reference="hh", candidate=spec.label())
+            sweep = next(iter(results.values())).provenance.get("sweep", {})
+            rep.add(f"{label}: `equivalence{suffix}.json` (every evaluated size and seed,"
+                    f" provenance); {sweep.get('computed', 0)} simulations computed,"
+                    f" {sweep.get('cached', 0)} read from the sweep cache; {wall:.1f} s.")
+            if c == 0:
+                figs = [p for p in written if p.suffix == ".png"]
+                if k == 0:
+                    rep.data["equivalence"] = results
+                stats = results.get("stats")
+        rep.add("", *_table(rows), "")
+        if stats is not None:
+            rep.add(_stats_paragraph(stats, independent=protocol != "ei-classes"), "")
+        for p in figs:
+            rep.add(f"![{p.stem}]({rep.rel(p)})")
+        rep.add("")
 
 
 def _stats_paragraph(result, independent: bool = True) -> str:

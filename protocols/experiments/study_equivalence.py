@@ -147,6 +147,7 @@ def section_equivalence(rep, config, scheduler, workers) -> None:
     t0 = time.perf_counter()
     candidates = resolve_candidates(config.equivalence_candidates, quick=config.quick,
                                     settings=settings)
+    rep.data["candidates"] = candidates
     missing = [k for k in config.equivalence_candidates if k not in candidates]
     rep.add("### 4.1 The candidates and their calibration", "",
             "Each fitted candidate was fitted to HH before any ratio was computed, on the"

@@ -10,7 +10,7 @@ import pytest
 from brian2 import Hz, cm, ms, uA
 
 from hhlif.models.errors import ParameterError, ParameterUnitError, UnknownNameError
-from hhlif.protocols.cli.equivalence import _parse_settings
+from hhlif.protocols.cli.equivalence import parse_settings
 from hhlif.protocols.cli.main import main
 from hhlif.protocols.experiments import equivalence as er
 from hhlif.protocols.experiments.equivalence import DEFAULT, QUICK, EquivalenceSettings
@@ -103,7 +103,7 @@ def test_bad_settings_are_one_line_naming_setting_value_and_expectation(override
 
 
 def test_set_values_are_read_with_units_by_the_package_parser():
-    parsed = _parse_settings(["duration=200*ms", "repeats=40", "noise_std=8*uA/cm**2",
+    parsed = parse_settings(["duration=200*ms", "repeats=40", "noise_std=8*uA/cm**2",
                               "classes=[4, 6]*uA/cm**2", "dt.s-lif2hh=0.05*ms",
                               "duration_ms=200"])
     assert parsed["duration"] == 200 * ms and parsed["repeats"] == 40
@@ -115,11 +115,11 @@ def test_set_values_are_read_with_units_by_the_package_parser():
     assert list(parsed["classes"] / CURRENT) == pytest.approx([4, 6], rel=1e-15)
     assert parsed["dt.s-lif2hh"] == 0.05 * ms and parsed["duration_ms"] == 200
     with pytest.raises(ParameterError, match="dt.lif=0.05"):
-        _parse_settings(['dt_ms={"lif": 0.05}'])
+        parse_settings(['dt_ms={"lif": 0.05}'])
     with pytest.raises(ParameterError, match="expected KEY=VALUE"):
-        _parse_settings(["repeats"])
+        parse_settings(["repeats"])
     with pytest.raises(ParameterError, match="'repeats'='10\\*\\*'"):
-        _parse_settings(["repeats=10**"])
+        parse_settings(["repeats=10**"])
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -44,6 +44,12 @@ def test_identical_dynamics_on_common_random_numbers_give_exactly_one(cache):
         assert r.ratio_ci[0] == pytest.approx(1.0, abs=1e-9)
         assert r.ratio_ci[1] == pytest.approx(1.0, abs=1e-9)
     assert res.candidate.units_per_neuron == 4
+    # hh against hh: the same simulation (the pool point is read back from the cache)
+    same = _search("hh", "hh", cache, candidate_pool=4)
+    assert same.provenance["sweep"]["cached"] >= 1
+    for m in ("mi", "fisher"):
+        r = same.results[m][2]
+        assert r.ratio == pytest.approx(1.0, abs=1e-9) and r.ratio_ci == pytest.approx((1, 1))
 
 
 def test_default_lif_names_its_confounds(cache):
@@ -55,6 +61,23 @@ def test_default_lif_names_its_confounds(cache):
     assert "rates differ" in text and "not calibrated" in text and "noise drawn per model" in text
     rates = res.provenance["rate_hz"]
     assert np.mean(rates["candidate"]) > 1.25 * np.mean(rates["reference"])
+
+
+def test_rate_operating_point_scales_the_candidate_to_the_reference_rate():
+    """A leakier LIF (g_L 0.2 against 0.1 mS/cm²) needs more current for the same rate:
+    the matched scale is above 1 and the pilot rates agree within the tolerance."""
+    from brian2 import cm, mS
+
+    from hhlif.protocols.experiments.pools import RATE_TOLERANCE, match_rate, pilot_rate
+
+    leaky = ModelSpec("lif", {"g_L": 0.2 * mS / cm**2}, source="set")
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
+
+    s = EquivalenceSettings.coerce(SMALL)
+    m = match_rate(ModelSpec("lif"), leaky, "waveform-classes", s)
+    assert m["candidate"] > 1.0
+    assert abs(m["candidate_rate_hz"] / m["reference_rate_hz"] - 1) <= RATE_TOLERANCE
+    assert pilot_rate(leaky, 1.0, "waveform-classes", s) < m["reference_rate_hz"]
 
 
 def test_pool_blocks_redraw_the_class_waveforms_per_seed():
