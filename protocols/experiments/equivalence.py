@@ -855,14 +855,15 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
     with SweepRunner(scheduler, n_workers=n_workers, cache=cache, force=recompute,
                      progress=progress) as runner:
         ref = runner.map(evaluate_point, [point(reference, size, k) for k in ref_seeds],
-                         label=f"{reference} N={size}").results
+                         label=f"{_short_label(reference)} N={size}").results
         evaluated: dict[int, list] = {}
 
         def evaluate_all(n, seeds_):
             if n not in evaluated:
                 evaluated[n] = runner.map(evaluate_point,
                                           [point(candidate, n, k) for k in seeds_],
-                                          label=f"{candidate} n={n}").results
+                                          label=f"{_short_label(candidate)} n={n}"
+                                          ).results
             return evaluated[n]
 
         ref_stats = [r["stats"] for r in ref]
@@ -900,6 +901,13 @@ def measure_equivalences(reference: str = "hh", candidate: str = "lif", size: in
                                      "cached": runner.total_cached,
                                      "wall_time_s": round(total, 3)}
     return out
+
+
+def _short_label(record) -> str:
+    """A model record (:func:`model_record`) in a few words, for progress bars."""
+    from hhlif.protocols.experiments.candidates import ModelSpec
+
+    return record if isinstance(record, str) else ModelSpec.coerce(record).label()
 
 
 def measure_equivalence(reference: str = "hh", candidate: str = "lif", size: int = 20,

@@ -240,6 +240,9 @@ def _ratio_figure(task, by_family, candidates, config, labels):
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import NullFormatter
+
+    from hhlif.analysis.plots import plain_log_ticks
 
     metrics = list(config.equivalence_metrics)
     fig = Figure(figsize=(4.2 * len(metrics), 4.0))
@@ -270,10 +273,15 @@ def _ratio_figure(task, by_family, candidates, config, labels):
         ax.set_xlabel("HH network size N")
         ax.set_ylabel("n/N (candidate neurons per HH neuron)")
         ax.set_title(labels[m][0] if m in labels else m, fontsize=9)
+        ax.set_ylim(min(0.1, ax.get_ylim()[0]), max(8.0, ax.get_ylim()[1]))
+        plain_log_ticks(ax.yaxis)
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xticks(sorted(config.equivalence_sizes))
         ax.set_xticklabels([str(n) for n in sorted(config.equivalence_sizes)])
-    axes[0].legend(fontsize=6.5, loc="best")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, fontsize=7, loc="lower center", ncol=min(5, len(names)),
+               frameon=False)
     fig.suptitle(f"{task}: equivalent candidate size per HH neuron (95% CI; ▵ not reached:"
                  " lower bound)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.06 * (1 + (len(names) - 1) // 5), 1, 1))
     return fig
