@@ -51,6 +51,7 @@ still common) and the result says so.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -167,7 +168,7 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                   metrics: Sequence[str], protocol: str = "waveform-classes",
                   settings: Mapping | None = None, current_scale: float = 1.0,
                   noise_seed: int = 1, n_trial_bootstrap: int = 20, backend: str = "auto",
-                  size_limit: bool = True) -> dict:
+                  size_limit: bool = True, threads: int | None = None) -> dict:
     """Simulate a model's pool and read every metric at every size, per seed block.
 
     JSON in and out (a sweep point; ``model`` is :meth:`ModelSpec.to_json`).
@@ -192,7 +193,7 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
     s = EquivalenceSettings.from_json(settings)
     p = pool_protocol(spec, int(pool), int(seeds), protocol, s, current_scale, noise_seed)
     t0 = time.perf_counter()
-    rec = run(p, backend=backend, progress=False, size_limit=size_limit)
+    rec = run(p, backend=backend, progress=False, size_limit=size_limit, threads=threads)
     wall = time.perf_counter() - t0
     k = n_classes_of(protocol, s)
     repeats = int(s.repeats)
@@ -226,6 +227,7 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                      "analysis_s": round(analysis_s, 4), "neurons": int(p.n_neurons),
                      "brian2_units": int(p.n_neurons) * spec.units_per_neuron,
                      "steps": steps, "dt_ms": float(p.integration_dt) * 1000.0,
+                     "threads": threads,
                      "neuron_steps_per_s": float(p.n_neurons * steps / max(float(sim), 1e-9)),
                      "backend": rec.provenance.get("backend")}}
 
@@ -423,6 +425,7 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                                cache: Any = None, recompute: bool = False,
                                progress: bool = True, size_limit: bool = True,
                                noise_seed: int = 1, common_noise: bool | None = None,
+                               threads: int | None = None,
                                size_names: Mapping | None = None) -> PooledEquivalence:
     """Equivalent candidate size at every reference size, from one pool per model.
 
@@ -457,6 +460,11 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         Refuse pools larger than :data:`MAX_POOL_NEURONS` Brian2 units.
     noise_seed : int
         Generator seed of the private noise (both models).
+    threads : int, optional
+        OpenMP threads of each compiled pool run (default: every core with the serial
+        scheduler, one otherwise).  Part of each pool's cache key: the generator's streams
+        depend on it, and both models run with the same number, so common random numbers
+        hold.
     common_noise : bool, optional
         Give both models the same private noise neuron by neuron (both pools then have
         the larger size, which costs the reference more).  Default: when both models use
@@ -532,6 +540,9 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                       candidate_rheobase_uA_cm2=rh_cand)
     elif operating_point == "rate":
         scales.update(match_rate(ref, cand, protocol, s, seed=noise_seed))
+    if threads is None:
+        threads = (os.cpu_count() or 1) if scheduler == "serial" else 1
+    threads = _check_int("threads", threads, 1)
     record = s.to_json()
     ref_sizes = pool_sizes(n_ref_pool, sizes)
     cand_sizes = pool_sizes(n_cand_pool, sizes)
@@ -543,6 +554,8 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                "settings": record, "current_scale": float(scale),
                "noise_seed": int(noise_seed), "n_trial_bootstrap": int(n_trial_bootstrap),
                "backend": backend}
+        if threads > 1 and backend != "runtime":
+            out["threads"] = threads   # only then: single-threaded points keep their keys
         if not size_limit:
             out["size_limit"] = False
         return out

@@ -117,9 +117,9 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     """Rough duration of the study (s) from the sizes and measured throughputs.
 
     The constants were set from section times of this machine (2 cores, runtime backend,
-    2026-12-01): default study 45 s waveforms (seed preset, fresh compile), 14 s f-I, 23 s MI, 50 s per equivalence
-    task (164 s in all; this estimate says 3.6 min); ``--quick`` 87 s (estimate 1.6 min).
-    It errs on the long side.
+    2026-12-01, and the pooled section 2026-12-02): the default study took 621 s (16 s
+    waveforms, 14 s f-I, 18 s MI, 490 s pooled equivalence with its two calibrations, 83 s
+    coupled network; this estimate says about 21 min); it errs on the long side.
     """
     from hhlif.protocols.experiments.equivalence import settings_for
 
@@ -750,7 +750,8 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
     head = [f"# hhlif study report{' (quick)' if config.quick else ''}", "",
             f"hhlif {__version__}, Brian2 {brian2.__version__}, NumPy {np.__version__},"
             f" Python {platform.python_version()}, {platform.platform()};"
-            f" single-network backend `{be}`, equivalence sweeps on `{scheduler}`"
+            f" single-network backend `{be}`, pooled equivalence (section 4) on"
+            f" `{config.equivalence_backend}`, size-search sweeps on `{scheduler}`"
             f" (runtime backend). Written {time.strftime('%Y-%m-%d %H:%M:%S')}, total"
             f" {total:.1f} s (sections: "
             + ", ".join(f"{k} {_state_text(v)}" for k, v in status.items()) + ").", ""]
