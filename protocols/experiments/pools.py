@@ -75,8 +75,37 @@ OPERATING_POINTS = {
     "rate": "every current of the task scaled for the candidate so that its mean rate on the"
             " task equals the reference's (bisection on small pilot runs)",
 }
-#: Tasks whose neurons are independent given the class (a pool gives every size).
+#: Tasks of EquivalenceSettings whose neurons are independent given the class (a pool
+#: gives every size); every class-stimulus task (:mod:`.class_tasks`) is one too.
 POOL_PROTOCOLS = ("waveform-classes", "rate-classes")
+
+
+def is_pool_protocol(protocol: str) -> bool:
+    """Whether the pooled search runs ``protocol`` (independent neurons given the class)."""
+    from hhlif.protocols.experiments.class_tasks import is_class_task
+
+    return protocol in POOL_PROTOCOLS or is_class_task(protocol)
+
+
+def pool_protocol_names() -> list[str]:
+    """Every task of the pooled search."""
+    from hhlif.protocols.experiments.class_tasks import CLASS_TASKS, is_class_task
+
+    is_class_task("")   # loads the built-in tasks
+    return list(POOL_PROTOCOLS) + sorted(CLASS_TASKS)
+
+
+def _task_of(protocol: str, task=None):
+    """The ClassTask of a class-stimulus protocol (with ``task`` settings), else None."""
+    from hhlif.protocols.experiments.class_tasks import get_task, is_class_task
+
+    return get_task(protocol, task) if is_class_task(protocol) else None
+
+
+def _n_classes(protocol: str, settings, task=None) -> int:
+    from hhlif.protocols.experiments.equivalence import n_classes_of
+
+    return task.n_classes if task is not None else n_classes_of(protocol, settings)
 #: Stimulus sets (seeds) and trials per class of a pooled search by default.
 DEFAULT_SEEDS = 10
 DEFAULT_REPEATS = 100
@@ -108,7 +137,8 @@ def _check_int(name: str, value, low: int) -> int:
 
 # ----------------------------------------------------------------------------- protocol
 def pool_protocol(spec: ModelSpec | str, pool: int, seeds: int, protocol: str = "waveform-classes",
-                  settings: Mapping | None = None, current_scale: float = 1.0, seed: int = 1):
+                  settings: Mapping | None = None, current_scale: float = 1.0, seed: int = 1,
+                  task=None):
     """The pool simulation of a model: ``seeds`` x classes x repeats copies of ``pool``
     independent neurons, in one build.
 
@@ -126,25 +156,35 @@ def pool_protocol(spec: ModelSpec | str, pool: int, seeds: int, protocol: str = 
 
     from hhlif.models.networks import PrivateNoiseNetwork
     from hhlif.protocols import stimuli
-    from hhlif.protocols.experiments.equivalence import (EquivalenceSettings, recorded_settings,
-                                                         n_classes_of)
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings, recorded_settings
     from hhlif.protocols.protocol import Protocol
 
     spec = ModelSpec.coerce(spec)
-    if protocol not in POOL_PROTOCOLS:
+    if not is_pool_protocol(protocol):
         raise ParameterError(f"protocol={protocol!r}: a pool needs neurons that are"
                              f" independent given the class; expected one of"
-                             f" {', '.join(POOL_PROTOCOLS)} (coupled networks use the size"
-                             " search: --search bisect)")
+                             f" {', '.join(pool_protocol_names())} (coupled networks use the"
+                             " size search: --search bisect)")
+    task = _task_of(protocol, task)
     s = EquivalenceSettings.coerce(settings)
     if float(s.coupling) != 0.0:
         raise ParameterError(f"setting 'coupling'={float(s.coupling / (uA / cm**2)):g}*uA/cm**2:"
                              " a pool needs independent neurons (coupling = 0); coupled"
                              " networks use the size search (--search bisect)")
-    k = n_classes_of(protocol, s)
+    k = _n_classes(protocol, s, task)
     scale = float(current_scale)
     blocks = _check_int("seeds", seeds, 1)
-    if protocol == "rate-classes":
+    stimulus = stimuli.Constant(0 * uA / cm**2)
+    if task is not None:
+        from brian2 import ms
+
+        duration_ms = in_units(s.duration, ms)
+        waves = np.concatenate([task.currents(b, duration_ms) for b in range(blocks)], axis=1)
+        stimulus = stimuli.WaveformSet(values=waves * scale * (uA / cm**2), index=0,
+                                       sample_dt=task.sample_dt_ms * ms)
+        conditions = {"index": np.arange(blocks * k)}
+        wave = {}
+    elif protocol == "rate-classes":
         amplitudes = np.tile(np.asarray(s.classes / (uA / cm**2), dtype=float), blocks)
         wave = {}
     else:
@@ -152,23 +192,27 @@ def pool_protocol(spec: ModelSpec | str, pool: int, seeds: int, protocol: str = 
         amplitudes = np.full(blocks * k, mean)
         wave = dict(waveform_std=s.waveform_std * scale, waveform_tau=s.waveform_tau,
                     waveform_seed=int(s.waveform_seed), n_classes=blocks * k)
+    if task is None:
+        conditions = {"amplitude": amplitudes * scale * (uA / cm**2)}
     net = PrivateNoiseNetwork(size=int(pool), noise_std=s.noise_std * scale,
                               noise_tau=s.noise_tau, noise_sources=int(s.noise_sources),
                               noise_rate=s.noise_rate, repeats=int(s.repeats), **wave)
     dt = s.dt.get(spec.name)
-    return Protocol(model=spec.model(), stimulus=stimuli.Constant(0 * uA / cm**2),
+    extra = {"task": task.to_json()} if task is not None else {}
+    return Protocol(model=spec.model(), stimulus=stimulus,
                     duration=s.duration, dt=dt, trials=int(s.repeats),
-                    conditions={"amplitude": amplitudes * scale * (uA / cm**2)}, record=(),
+                    conditions=conditions, record=(),
                     record_neurons=[], seed=int(seed), network=net, name=f"{protocol}-pool",
                     settings=dict(recorded_settings(s), pool=int(pool), seeds=blocks,
-                                  current_scale=scale))
+                                  current_scale=scale, **extra))
 
 
 def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                   metrics: Sequence[str], protocol: str = "waveform-classes",
                   settings: Mapping | None = None, current_scale: float = 1.0,
                   noise_seed: int = 1, n_trial_bootstrap: int = 20, backend: str = "auto",
-                  size_limit: bool = True, threads: int | None = None) -> dict:
+                  size_limit: bool = True, threads: int | None = None,
+                  task: Mapping | None = None, stimulus_digest: str | None = None) -> dict:
     """Simulate a model's pool and read every metric at every size, per seed block.
 
     JSON in and out (a sweep point; ``model`` is :meth:`ModelSpec.to_json`).
@@ -180,22 +224,30 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
         1.. trial-level bootstrap replicates, NaN for cross-validated metrics);
         ``spikes_per_trial``: [seed][size]; ``rate_hz``: the mean rate per seed;
         ``cost``: wall and simulation time, neurons, steps, neuron-steps per second,
-        backend.
+        backend; ``class_rate_hz``: [seed][class] the mean rate of each class; for a
+        task with a null class (:attr:`~.class_tasks.ClassTask.null_class`),
+        ``by_class``: {metric: {class label: [seed][rows][size]}} for ``mi`` and
+        ``fisher``, each class scored against the null class alone.
+
+    ``task`` is a class task's record (:meth:`~.class_tasks.ClassTask.to_json`);
+    ``stimulus_digest`` (the digest of its currents) only keys the cache.
     """
     from brian2 import ms
 
     from hhlif.analysis.pool_metrics import pool_metric_curves
     from hhlif.analysis.task_metrics import population_counts
-    from hhlif.protocols.experiments.equivalence import EquivalenceSettings, n_classes_of
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
     from hhlif.protocols.simulation.running import run
 
     spec = ModelSpec.from_json(model)
     s = EquivalenceSettings.from_json(settings)
-    p = pool_protocol(spec, int(pool), int(seeds), protocol, s, current_scale, noise_seed)
+    task_obj = _task_of(protocol, task)
+    p = pool_protocol(spec, int(pool), int(seeds), protocol, s, current_scale, noise_seed,
+                      task=task_obj)
     t0 = time.perf_counter()
     rec = run(p, backend=backend, progress=False, size_limit=size_limit, threads=threads)
     wall = time.perf_counter() - t0
-    k = n_classes_of(protocol, s)
+    k = _n_classes(protocol, s, task_obj)
     repeats = int(s.repeats)
     bin_ms = in_units(s.bin, ms)
     duration_ms = in_units(s.duration, ms)
@@ -205,7 +257,10 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
     per_seed = k * repeats
     labels = (np.arange(per_seed) // repeats).astype(int)
     values: dict = {m: [] for m in metrics}
-    spikes, rates = [], []
+    spikes, rates, class_rates = [], [], []
+    null = None if task_obj is None else task_obj.null_class
+    by_class: dict = {m: {lab: [] for i, lab in enumerate(task_obj.class_labels()) if i != null}
+                      for m in metrics if m in ("mi", "fisher")} if null is not None else {}
     t1 = time.perf_counter()
     with _one_blas_thread():   # many small solves: threads only contend on 2 cores
         for b in range(int(seeds)):
@@ -218,11 +273,26 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                 values[m].append(np.asarray(curves.values[m], dtype=float).tolist())
             spikes.append(np.asarray(curves.spikes_per_trial, dtype=float).tolist())
             rates.append(float(block.sum() / (per_seed * int(pool)) / (duration_ms / 1000.0)))
+            per_class = block.reshape(k, repeats, int(pool), -1).sum(axis=(1, 2, 3))
+            class_rates.append((per_class / (repeats * int(pool)) / (duration_ms / 1000.0)
+                                ).tolist())
+            for m, rows in by_class.items():
+                for i, lab in enumerate(task_obj.class_labels()):
+                    if i == null:
+                        continue
+                    pick = (labels == null) | (labels == i)
+                    two = pool_metric_curves(block[pick], (labels[pick] == i).astype(int),
+                                             list(sizes), [m], mi_levels=int(s.mi_levels),
+                                             n_trial_bootstrap=int(n_trial_bootstrap),
+                                             seed=b, duration_ms=duration_ms)
+                    rows[lab].append(np.asarray(two.values[m], dtype=float).tolist())
     analysis_s = time.perf_counter() - t1
     steps = int(round(float(p.duration / p.integration_dt)))
     timers = rec.provenance.get("wall_time_s", {})
     sim = timers.get("run_binary") or timers.get("setup") or wall
+    out_class = {"by_class": by_class} if by_class else {}
     return {"values": values, "spikes_per_trial": spikes, "rate_hz": rates,
+            "class_rate_hz": class_rates, **out_class,
             "cost": {"wall_time_s": round(wall, 4), "simulation_s": round(float(sim), 4),
                      "analysis_s": round(analysis_s, 4), "neurons": int(p.n_neurons),
                      "brian2_units": int(p.n_neurons) * spec.units_per_neuron,
@@ -245,11 +315,10 @@ def _one_blas_thread():
 
 # ----------------------------------------------------------------------------- estimate
 def estimate_pools(reference: ModelSpec, candidate: ModelSpec, pools: tuple[int, int],
-                   seeds: int, protocol: str, settings) -> dict:
+                   seeds: int, protocol: str, settings, task=None) -> dict:
     """Neurons of each pool simulation and the larger one (nothing is built)."""
-    from hhlif.protocols.experiments.equivalence import n_classes_of
-
-    copies = seeds * n_classes_of(protocol, settings) * int(settings.repeats)
+    copies = seeds * _n_classes(protocol, settings, _task_of(protocol, task)) * \
+        int(settings.repeats)
     ref = copies * pools[0] * reference.units_per_neuron
     cand = copies * pools[1] * candidate.units_per_neuron
     return {"copies": copies, "reference_units": ref, "candidate_units": cand,
@@ -281,6 +350,9 @@ class PooledEquivalence:
         What differs between the two models besides their dynamics, in plain sentences:
         their rates on the task, an uncalibrated candidate, unpaired noise.
     provenance : dict
+    by_class : dict
+        For a task with a null class: ``{metric: {class label: {N: SizeRatio,
+        "reference_per_neuron": [...]}}}``, each class against the null class alone.
     """
 
     results: dict
@@ -293,6 +365,7 @@ class PooledEquivalence:
     paired_noise: bool
     confounds: list = field(default_factory=list)
     provenance: dict = field(default_factory=dict)
+    by_class: dict = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """The result as the command prints it."""
@@ -331,6 +404,9 @@ class PooledEquivalence:
             "operating_point": self.operating_point, "scales": self.scales,
             "paired_noise": self.paired_noise, "confounds": self.confounds,
             "provenance": self.provenance,
+            "by_class": {m: {lab: {str(k): (v.to_dict() if hasattr(v, "to_dict") else v)
+                                   for k, v in rows.items()} for lab, rows in d.items()}
+                         for m, d in self.by_class.items()},
         }, non_finite="string")
 
 
@@ -363,20 +439,22 @@ RATE_TOLERANCE = 0.02
 RATE_MAX_STEPS = 14
 
 
-def pilot_rate(spec: ModelSpec, scale: float, protocol: str, settings, seed: int = 1) -> float:
+def pilot_rate(spec: ModelSpec, scale: float, protocol: str, settings, seed: int = 1,
+               task=None) -> float:
     """Mean rate (Hz) of a model on the task with every current scaled by ``scale``: one
     seed block of :data:`PILOT_NEURONS` neurons per trial, Brian2's runtime target."""
     from brian2 import ms
 
     from hhlif.protocols.simulation.running import run
 
-    p = pool_protocol(spec, PILOT_NEURONS, 1, protocol, settings, scale, seed=seed + 7919)
+    p = pool_protocol(spec, PILOT_NEURONS, 1, protocol, settings, scale, seed=seed + 7919,
+                      task=task)
     rec = run(p, backend="runtime", progress=False)
     return float(rec.main.spike_times.size / p.n_neurons / float(p.duration / (1000 * ms)))
 
 
 def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settings,
-               seed: int = 1) -> dict:
+               seed: int = 1, task=None) -> dict:
     """The current scale at which the candidate's mean rate on the task equals the
     reference's (log-scale bisection of pilot runs, within :data:`RATE_TOLERANCE`).
 
@@ -391,10 +469,10 @@ def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settin
     ParameterError
         When no scale in :data:`RATE_SCALE_BRACKET` brackets the reference's rate.
     """
-    target = pilot_rate(reference, 1.0, protocol, settings, seed)
+    target = pilot_rate(reference, 1.0, protocol, settings, seed, task)
     lo, hi = RATE_SCALE_BRACKET
-    r_lo = pilot_rate(candidate, lo, protocol, settings, seed)
-    r_hi = pilot_rate(candidate, hi, protocol, settings, seed)
+    r_lo = pilot_rate(candidate, lo, protocol, settings, seed, task)
+    r_hi = pilot_rate(candidate, hi, protocol, settings, seed, task)
     runs = 3
     if not r_lo <= target <= r_hi:
         raise ParameterError(
@@ -404,7 +482,7 @@ def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settin
     scale, rate = 1.0, None
     for _ in range(RATE_MAX_STEPS):
         scale = math.sqrt(lo * hi)
-        rate = pilot_rate(candidate, scale, protocol, settings, seed)
+        rate = pilot_rate(candidate, scale, protocol, settings, seed, task)
         runs += 1
         if target > 0 and abs(rate / target - 1.0) <= RATE_TOLERANCE:
             break
@@ -426,7 +504,8 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                                progress: bool = True, size_limit: bool = True,
                                noise_seed: int = 1, common_noise: bool | None = None,
                                threads: int | None = None,
-                               size_names: Mapping | None = None) -> PooledEquivalence:
+                               size_names: Mapping | None = None,
+                               task_settings: Any = None) -> PooledEquivalence:
     """Equivalent candidate size at every reference size, from one pool per model.
 
     Parameters
@@ -438,7 +517,11 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
     metrics : sequence of str
         Among :data:`hhlif.analysis.pool_metrics.POOL_METRICS`.
     protocol : str
-        Among :data:`POOL_PROTOCOLS`.
+        Among :func:`pool_protocol_names`: :data:`POOL_PROTOCOLS` and the class-stimulus
+        tasks of :mod:`.class_tasks`.
+    task_settings : mapping or ClassTask, optional
+        A class-stimulus task's own settings (its fields, with units); the task's
+        ``defaults`` for the common settings apply before ``settings`` (a mapping).
     seeds : int
         Stimulus sets (class waveforms redrawn per seed, private noise per seed): the
         top level of the bootstrap (default 10).
@@ -481,14 +564,17 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
     from hhlif.analysis.size_curves import SizeCurves, equivalent_size, ratio_drift
     from hhlif.protocols._version import __version__
     from hhlif.protocols.backends import get_backend
-    from hhlif.protocols.experiments.equivalence import EquivalenceSettings, n_classes_of
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
     from hhlif.protocols.experiments.sweeps import SweepRunner, check_scheduler
 
     ref = ModelSpec.coerce(reference, "reference")
     cand = ModelSpec.coerce(candidate, "candidate")
-    if protocol not in POOL_PROTOCOLS:
+    if not is_pool_protocol(protocol):
         raise UnknownNameError(f"protocol {protocol!r}: the pooled search takes"
-                               f" {', '.join(POOL_PROTOCOLS)} (independent neurons)")
+                               f" {', '.join(pool_protocol_names())} (independent neurons)")
+    task = _task_of(protocol, task_settings)
+    if task is not None and (settings is None or isinstance(settings, Mapping)):
+        settings = {**task.settings_record(), **dict(settings or {})}
     for m in metrics:
         if m not in POOL_METRICS:
             raise UnknownNameError(f"metric {m!r}: unknown for the pooled search; valid are"
@@ -519,7 +605,7 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
     paired_noise = same_step if common_noise is None else bool(common_noise)
     if paired_noise:   # the same pool for both: neuron i gets the same noise in both
         n_ref_pool = n_cand_pool = max(n_ref_pool, n_cand_pool)
-    est = estimate_pools(ref, cand, (n_ref_pool, n_cand_pool), seeds, protocol, s)
+    est = estimate_pools(ref, cand, (n_ref_pool, n_cand_pool), seeds, protocol, s, task)
     if size_limit and est["largest_units"] > MAX_POOL_NEURONS:
         from hhlif.protocols.experiments.equivalence import SizeLimitError
 
@@ -528,7 +614,7 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         raise SizeLimitError(
             f"pooled search too large: {names['size']}={','.join(map(str, sizes))},"
             f" {names['n_max']}={n_cand_pool}, {names['seeds']}={seeds},"
-            f" {n_classes_of(protocol, s)} classes x repeats={s.repeats}: the larger pool"
+            f" {_n_classes(protocol, s, task)} classes x repeats={s.repeats}: the larger pool"
             f" simulation has {est['largest_units']:,} Brian2 units (limit"
             f" {MAX_POOL_NEURONS:,}); expected smaller sizes, fewer seeds or repeats, or pass"
             f" {names['override']} to run it anyway")
@@ -539,7 +625,7 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         scales.update(candidate=rh_cand / rh_ref, reference_rheobase_uA_cm2=rh_ref,
                       candidate_rheobase_uA_cm2=rh_cand)
     elif operating_point == "rate":
-        scales.update(match_rate(ref, cand, protocol, s, seed=noise_seed))
+        scales.update(match_rate(ref, cand, protocol, s, seed=noise_seed, task=task))
     if threads is None:
         threads = (os.cpu_count() or 1) if scheduler == "serial" else 1
     threads = _check_int("threads", threads, 1)
@@ -558,7 +644,16 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
             out["threads"] = threads   # only then: single-threaded points keep their keys
         if not size_limit:
             out["size_limit"] = False
+        if task is not None:
+            out["task"] = task.to_json()
+            out["stimulus_digest"] = digest
         return out
+
+    digest = None
+    if task is not None:
+        from hhlif.protocols.experiments.class_tasks import stimulus_digest
+
+        digest = stimulus_digest(task, seeds, in_units(s.duration, _ms()))
 
     with SweepRunner(scheduler, n_workers=n_workers, cache=cache, force=recompute,
                      progress=progress) as runner:
@@ -569,7 +664,7 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                           ).results
         computed, cached = runner.total_computed, runner.total_cached
     ref_out, cand_out = done
-    results, drift, curves = {}, {}, {}
+    results, drift, curves, results_by_class = {}, {}, {}, {}
     for m in metrics:
         rc = SizeCurves(sizes=ref_sizes, values=np.asarray(ref_out["values"][m], dtype=float),
                         model=ref.label(), metric=m)
@@ -579,10 +674,25 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         by_n = {}
         for n in sizes:
             by_n[n] = equivalent_size(rc, cc, n, baseline=_baseline(POOL_BASELINES, m, protocol,
-                                                                     s),
+                                                                     s, _n_classes(
+                                                                         protocol, s, task)),
                                       n_bootstrap=n_bootstrap, confidence=confidence,
                                       paired=True, seed=0)   # the same draws at every N
         results[m] = by_n
+        if m in ref_out.get("by_class", {}) and m in cand_out.get("by_class", {}):
+            per_class = {}
+            for lab, ref_vals in ref_out["by_class"][m].items():
+                rcl = SizeCurves(sizes=ref_sizes, values=np.asarray(ref_vals, dtype=float),
+                                 model=ref.label(), metric=m)
+                ccl = SizeCurves(sizes=cand_sizes, values=np.asarray(
+                    cand_out["by_class"][m][lab], dtype=float), model=cand.label(), metric=m)
+                per_class[lab] = {n: equivalent_size(rcl, ccl, n, baseline=_baseline(
+                    POOL_BASELINES, m, protocol, s, 2), n_bootstrap=n_bootstrap,
+                    confidence=confidence, paired=True, seed=0) for n in sizes}
+                per_class[lab]["reference_per_neuron"] = [
+                    float(np.mean(np.asarray(ref_vals, dtype=float)[:, 0, i])) / ref_sizes[i]
+                    for i in range(len(ref_sizes))]
+            results_by_class[m] = per_class
         if len(sizes) >= 2:
             drift[m] = ratio_drift(sizes, [by_n[n].ratio for n in sizes],
                                    _replicates(by_n, sizes))
@@ -593,6 +703,8 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
         "sizes_read": {"reference": ref_sizes, "candidate": cand_sizes},
         "n_bootstrap": n_bootstrap, "n_trial_bootstrap": n_trial_bootstrap,
         "rate_hz": {"reference": ref_out["rate_hz"], "candidate": cand_out["rate_hz"]},
+        "class_rate_hz": {"reference": ref_out.get("class_rate_hz"),
+                          "candidate": cand_out.get("class_rate_hz")},
         "cost": {"reference": ref_out["cost"], "candidate": cand_out["cost"]},
         "sweep": {"computed": computed, "cached": cached,
                   "wall_time_s": round(time.perf_counter() - t0, 3)},
@@ -601,11 +713,15 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                                   "class stimuli (the models' steps differ, so each draws"
                                   " its own private noise)"),
     }
+    if task is not None:
+        provenance["task"] = dict(task.to_json(), labels=task.class_labels(),
+                                  expected=task.expected)
+        provenance["stimulus_digest"] = digest
     provenance["information_per_unit"] = _per_unit(results, ref_out, cand_out, ref_sizes,
                                                    cand_sizes)
     confounds = _confounds(ref, cand, ref_out, cand_out, operating_point, paired_noise)
     return PooledEquivalence(results, drift, curves, ref, cand, operating_point, scales,
-                             paired_noise, confounds, provenance)
+                             paired_noise, confounds, provenance, results_by_class)
 
 
 #: Metrics in bits, whose value per neuron and per spike the result reports.
@@ -675,12 +791,13 @@ def _ms():
     return ms
 
 
-def _baseline(baselines: Mapping, metric: str, protocol: str, settings) -> float:
+def _baseline(baselines: Mapping, metric: str, protocol: str, settings,
+              n_classes: int | None = None) -> float:
     """The metric at n = 0 (chance for accuracies)."""
-    from hhlif.protocols.experiments.equivalence import n_classes_of
-
     value = baselines.get(metric, 0.0)
-    return float(value(n_classes_of(protocol, settings)) if callable(value) else value)
+    if n_classes is None:
+        n_classes = _n_classes(protocol, settings)
+    return float(value(n_classes) if callable(value) else value)
 
 
 def _replicates(by_n: Mapping, sizes) -> Any:
