@@ -49,6 +49,7 @@ if _typing.TYPE_CHECKING:  # the names as static tools (and tests/test_layering.
     from .registry import available, describe_all, get, register
 
 __all__ = [
+    "step_cost", "simulation_cost", "StepCost",
     "NeuronModel",
     "Population",
     "check_quantity",
@@ -80,6 +81,9 @@ __all__ = [
 
 #: name -> (submodule, its attribute; None: the submodule itself), loaded on first use.
 _LAZY = {
+    "step_cost": ("cost", "step_cost"),
+    "simulation_cost": ("cost", "simulation_cost"),
+    "StepCost": ("cost", "StepCost"),
     "NeuronModel": ("neuron_model", "NeuronModel"),
     "Population": ("neuron_model", "Population"),
     "check_quantity": ("neuron_model", "check_quantity"),
@@ -109,7 +113,7 @@ _LAZY = {
 }
 
 #: The submodules, attributes of the package once loaded (as when the package imported them).
-_SUBMODULES = ("adaptive_exponential", "errors", "hodgkin_huxley", "integrators", "lazy",
+_SUBMODULES = ("adaptive_exponential", "cost", "errors", "hodgkin_huxley", "integrators", "lazy",
                "leaky_integrate_and_fire", "lif2hh", "networks", "neuron_model", "parsing",
                "registry", "units")
 

@@ -5,15 +5,17 @@
     hhlif equivalence --reference hh --candidate lif --size 20 --metric mi
                       [--candidate-params FIT.json] [--candidate-set KEY=VALUE ...]
                       [--operating-point equal-current|rheobase|rate] [--search auto|pool|bisect]
-                      [--protocol waveform-classes|rate-classes|ei-classes] [--seeds 10]
+                      [--protocol TASK] [--seeds 10]
                       [--quick] [--set KEY=VALUE ...] [--scheduler local|serial|ADDRESS]
                       [--workers K] [--backend auto] [--bootstrap B] [--json OUT]
                       [--figures DIR] [--force] [--recompute] [--no-size-limit]
 
 Two searches:
 
-* ``pool`` (the default wherever it applies: ``waveform-classes`` and ``rate-classes``
-  with independent neurons, metrics of :data:`hhlif.analysis.pool_metrics.POOL_METRICS`):
+* ``pool`` (the default wherever it applies: ``waveform-classes``, ``rate-classes`` and
+  the class-stimulus tasks of :mod:`hhlif.protocols.experiments.class_tasks`
+  (``rebound-classes``, ``resonance-classes``, ``onset-classes``, ``precision``) with
+  independent neurons, metrics of :data:`hhlif.analysis.pool_metrics.POOL_METRICS`):
   one compiled simulation per model holds every size and seed
   (:mod:`hhlif.protocols.experiments.pools`); a saturating curve is fitted to each model's
   metric(n) and n/N is read where they cross, with a paired hierarchical bootstrap CI over
@@ -30,7 +32,8 @@ Prints the ratio n/N with its confidence interval and, with ``--figures``, write
 reuses them.
 
 ``--set KEY=VALUE`` changes a task setting
-(:class:`~hhlif.protocols.experiments.equivalence.EquivalenceSettings`), the value read
+(:class:`~hhlif.protocols.experiments.equivalence.EquivalenceSettings`, or a field of a
+class-stimulus task such as ``--set depth=-4*uA/cm**2`` for ``rebound-classes``), the value read
 with its units by :func:`hhlif.models.parsing.parse_value`: ``--set duration=200*ms``,
 ``--set noise_std=8*uA/cm**2``, ``--set repeats=40``, ``--set dt.hh=0.005*ms``; the
 settings' JSON names of earlier versions take plain numbers in the units they state
@@ -71,7 +74,10 @@ def _add_options(p) -> None:
     from hhlif.analysis.pool_metrics import POOL_METRICS
     from hhlif.analysis.task_metrics import METRICS
 
+    from hhlif.protocols.experiments.pools import pool_protocol_names
     from hhlif.protocols.experiments.tasks import PROTOCOLS
+
+    tasks = list(dict.fromkeys(list(PROTOCOLS) + pool_protocol_names()))
 
     p.add_argument("--reference", default="hh", help="reference model (default hh)")
     p.add_argument("--candidate", default=None, help="candidate model (default lif, or the"
@@ -97,7 +103,7 @@ def _add_options(p) -> None:
     p.add_argument("--bootstrap", default=None,
                    help="bootstrap replicates of the CI (default 2000)")
     p.add_argument("--protocol", default="waveform-classes",
-                   help=f"task: {', '.join(PROTOCOLS)} (default waveform-classes)")
+                   help=f"task: {', '.join(tasks)} (default waveform-classes)")
     p.add_argument("--seeds", default=None, help="stimulus sets / networks (default 10 for"
                    " the pooled search, 3 for the size search)")
     p.add_argument("--quick", action="store_true", help="shorter trials, fewer repeats")
@@ -279,7 +285,7 @@ def equivalence_command(args) -> int:
 
     from hhlif.analysis.pool_metrics import POOL_METRICS
     from hhlif.protocols.experiments.equivalence import METRICS, PROTOCOLS
-    from hhlif.protocols.experiments.pools import POOL_PROTOCOLS
+    from hhlif.protocols.experiments.pools import is_pool_protocol, pool_protocol_names
 
     # 1. every name and number (nothing touched yet)
     metrics = list(dict.fromkeys(args.metrics or ["mi"]))
@@ -288,9 +294,10 @@ def equivalence_command(args) -> int:
         if m not in valid:
             raise UnknownNameError(f"--metric={m!r}: unknown; valid metrics are"
                                    f" {', '.join(valid)}")
-    if args.protocol not in PROTOCOLS:
+    tasks = list(dict.fromkeys(list(PROTOCOLS) + pool_protocol_names()))
+    if args.protocol not in tasks:
         raise UnknownNameError(f"--protocol={args.protocol!r}: unknown equivalence protocol;"
-                               f" valid are {', '.join(PROTOCOLS)}")
+                               f" valid are {', '.join(tasks)}")
     for option, name in (("--reference", args.reference), ("--candidate", args.candidate)):
         if name is None:
             continue
@@ -299,7 +306,7 @@ def equivalence_command(args) -> int:
         except UnknownNameError as exc:
             raise UnknownNameError(f"{option}={name!r}: {exc}") from None
     settings_overrides = parse_settings(args.settings)
-    coupled = args.protocol not in POOL_PROTOCOLS or any(
+    coupled = not is_pool_protocol(args.protocol) or any(
         k in settings_overrides and float(settings_overrides[k]) != 0.0
         for k in ("coupling", "coupling_uA_cm2"))
     poolable = not coupled and all(m in POOL_METRICS for m in metrics)
@@ -312,7 +319,7 @@ def equivalence_command(args) -> int:
                f"--protocol={args.protocol!r} couples its neurons")
         raise ParameterError(f"--search=pool: {why}; expected --search bisect, or a pooled"
                              f" metric ({', '.join(POOL_METRICS)}) on"
-                             f" {' or '.join(POOL_PROTOCOLS)} with coupling 0")
+                             f" {', '.join(pool_protocol_names())} with coupling 0")
     # the size search's own numbers, checked whichever search runs
     resolution = _parse_float(args.resolution, "--resolution", "a number in (0, 1)",
                               lambda v: 0 < v < 1)
@@ -395,9 +402,23 @@ def _pool_command(args, metrics, settings_overrides) -> int:
     scheduler = args.scheduler or "serial"
     check_scheduler(scheduler, connect=False, option="--scheduler")
     overrides = dict(settings_overrides)
+    task = None
+    from hhlif.protocols.experiments.class_tasks import (get_task, is_class_task,
+                                                         task_settings_split)
+
+    if is_class_task(args.protocol):
+        own, overrides = task_settings_split(args.protocol, overrides)
+        task = get_task(args.protocol, own)
+        overrides = {**task.settings_record(), **overrides}
     if "repeats" not in overrides:
         overrides["repeats"] = 40 if args.quick else DEFAULT_REPEATS
-    settings = EquivalenceSettings.coerce(overrides, quick=args.quick)
+    try:
+        settings = EquivalenceSettings.coerce(overrides, quick=args.quick)
+    except UnknownNameError as exc:
+        if task is None:
+            raise
+        raise UnknownNameError(f"{exc}; or a {task.name} setting:"
+                               f" {', '.join(task.field_names())}") from None
     reference = ModelSpec(args.reference)
     candidate = _candidate(args)
     cache = _common_outputs(args, [f"equivalence_{m}.png" for m in metrics])
@@ -410,7 +431,8 @@ def _pool_command(args, metrics, settings_overrides) -> int:
         recompute=args.recompute, progress=not getattr(args, "quiet", False),
         size_limit=args.size_limit, size_names={"size": "--size", "n_max": "--n-max",
                                                 "seeds": "--seeds",
-                                                "override": "--no-size-limit"}))
+                                                "override": "--no-size-limit"},
+        task_settings=task))
     if result is None:
         return 1
     print(f"{candidate.label()} vs {reference.label()}, {args.protocol},"

@@ -79,6 +79,14 @@ class StudyConfig:
     equivalence_candidates: tuple = ("lif", "lif-fi-noisy", "lif-gamma", "adex")
     operating_points: tuple = ("equal-current", "rheobase")
     equivalence_backend: str = "auto"
+    # section 4, the verdict: every task x candidate at one reference size
+    verdict_size: int = 10
+    verdict_tasks: tuple = ("waveform-classes", "rate-classes", "rebound-classes",
+                            "resonance-classes", "onset-classes", "precision, 2 ms",
+                            "precision, 25 ms")
+    verdict_candidates: tuple = ("lif", "lif-fi-noisy", "lif-gamma", "s-lif2hh", "tv-lif2hh",
+                                 "adex")
+    verdict_pool_factor: int = 4
     # section 4, the coupled network (size search, default LIF)
     network_size: int = 20
     network_seeds: int = 3
@@ -97,7 +105,7 @@ class StudyConfig:
                    mi_duration_ms=300.0, equivalence_sizes=(2, 4, 8), equivalence_seeds=4,
                    equivalence_repeats=40, equivalence_metrics=("mi", "fisher"),
                    network_size=4, network_seeds=3, equivalence_resolution=0.25,
-                   bootstrap=1000)
+                   bootstrap=1000, verdict_size=4)
 
 
 #: Throughputs used by the estimate (neuron-steps per second on one core, runtime device,
@@ -511,6 +519,12 @@ def _section_equivalence(rep: _Report, config: StudyConfig, scheduler, workers) 
     section_equivalence(rep, config, scheduler, workers)
 
 
+def _section_verdict(rep: _Report, config: StudyConfig) -> None:
+    from hhlif.protocols.experiments.study_verdict import section_verdict
+
+    section_verdict(rep, config)
+
+
 def _section_network(rep: _Report, config: StudyConfig, scheduler, workers) -> None:
     """The coupled E/I network: the size search (one simulation per size and seed), for
     the candidates of section 4 named in ``config.network_candidates``."""
@@ -560,6 +574,8 @@ def _section_network(rep: _Report, config: StudyConfig, scheduler, workers) -> N
             rep.add(f"{label}: `equivalence{suffix}.json` (every evaluated size and seed,"
                     f" provenance); {sweep.get('computed', 0)} simulations computed,"
                     f" {sweep.get('cached', 0)} read from the sweep cache; {wall:.1f} s.")
+            if "readout" in results:
+                rep.data.setdefault("network_verdict", {})[key] = results["readout"]
             if c == 0:
                 figs = [p for p in written if p.suffix == ".png"]
                 if k == 0:
@@ -720,6 +736,7 @@ def _run_sections(folder: Path, config: StudyConfig, be: str, scheduler, workers
                 ("mi", lambda: _section_mi(rep, config, be)),
                 ("equivalence", lambda: _section_equivalence(rep, config, scheduler, workers)),
                 ("network", lambda: _section_network(rep, config, scheduler, workers)),
+                ("verdict", lambda: _section_verdict(rep, config)),
                 ("cost", lambda: _section_cost(rep, config))]
     timings, status = {}, {}
     for name, fn in sections:

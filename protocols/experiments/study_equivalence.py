@@ -129,8 +129,11 @@ def section_equivalence(rep, config, scheduler, workers) -> None:
     sizes = tuple(config.equivalence_sizes)
     settings = EquivalenceSettings.coerce({"repeats": config.equivalence_repeats},
                                           quick=config.quick)
-    rep.add("## 4. Neuron-count equivalence: calibrated candidates at stated operating points",
-            "",
+    k = 2 + len(config.equivalence_protocols) + len(config.network_protocols)
+    rep.add("## 4. Is one HH neuron worth four LIF neurons?", "",
+            "Calibrated candidates at stated operating points (4.1 and the tasks after it),"
+            " the coupled network, and the verdict over every task and candidate"
+            f" (4.{k}).", "",
             f"Reference: HH networks of N = {', '.join(map(str, sizes))} neurons. Each model"
             f" is simulated once per task and operating point as a pool of independent"
             f" neurons ({config.equivalence_seeds} stimulus sets (seeds), class waveforms"

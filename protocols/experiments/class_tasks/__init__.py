@@ -136,6 +136,12 @@ class ClassTask:
         """The generator of block ``block`` (seed ``(seed, block)``)."""
         return np.random.default_rng([int(self.seed), int(block)])
 
+    def shown(self, field: str) -> str:
+        """A field as users write it (``-3*uA/cm**2``), for messages."""
+        from hhlif.models.units import format_value
+
+        return format_value(getattr(self, field))
+
     def value(self, field: str):
         """A field as plain numbers in its JSON unit (a float or a float array)."""
         v = getattr(self, field)
