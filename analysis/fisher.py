@@ -31,6 +31,14 @@ which for ``T_a = T_b = T`` is the published ``I (2T - N - 3)/(2T - 2) - 2N/(T d
 [1]_.  It needs ``nu - N - 1 = T_a + T_b - N - 3 > 0``.  ``I_bc`` is unbiased, so it can
 be negative when the information is small; sums and means of it stay unbiased.
 
+Singular covariances
+--------------------
+The pooled covariance is inverted through its eigen-decomposition: directions whose
+variance is below :data:`RANK_TOLERANCE` of the largest (a combination of features that
+does not vary within either stimulus, e.g. very reliable spikes in fine bins) are dropped,
+or with ``one_count_floor`` given the variance of one count in one trial, like constant
+features below.
+
 Constant features
 -----------------
 A feature constant within both stimuli carries no noise: where it takes the same value
@@ -54,6 +62,11 @@ import numpy as np
 from .errors import AnalysisInputError
 
 __all__ = ["linear_fisher_information", "class_fisher_information"]
+
+
+#: Eigenvalues of the pooled covariance below this fraction of the largest count as zero:
+#: their directions are dropped (or floored at one count, ``one_count_floor``).
+RANK_TOLERANCE = 1e-9
 
 
 def _group_stats(x: np.ndarray) -> dict:
@@ -88,13 +101,19 @@ def _pair_information(a: dict, b: dict, delta: float, bias_corrected: bool,
     both = keep[:, :, None] & keep[:, None, :]
     eye = np.broadcast_to(np.eye(cov.shape[-1]), cov.shape)
     cov = np.where(both, cov, eye)               # dropped features: identity, zero mean diff.
-    cov = cov + eye * (floored[:, :, None] / float(a["t"] + b["t"]))
+    floor = 1.0 / float(a["t"] + b["t"])
+    cov = cov + eye * (floored[:, :, None] * floor)
     dmu = np.where(keep, dmu, 0.0)
-    try:
-        w = np.linalg.solve(cov, dmu[..., None])[..., 0]
-    except np.linalg.LinAlgError:                # exactly collinear features: pseudo-inverse
-        w = np.einsum("gij,gj->gi", np.linalg.pinv(cov, hermitian=True), dmu)
-    info = np.einsum("gi,gi->g", dmu, w) / delta**2
+    # eigen-decomposition, not solve: responses so reliable that some combination of the
+    # features does not vary within either stimulus make S singular to rounding (HH's
+    # spikes at 2 ms bins), where solve returns ~1e33 instead of failing
+    lam, vec = np.linalg.eigh(cov)
+    proj = np.einsum("gij,gi->gj", vec, dmu)
+    tiny = lam <= RANK_TOLERANCE * np.maximum(lam.max(axis=1, keepdims=True), 0.0)
+    if one_count_floor:   # a noiseless direction: the variance of one count in one trial
+        lam = np.where(tiny, np.maximum(lam, floor), lam)
+        tiny = lam <= 0
+    info = np.where(tiny, 0.0, proj**2 / np.where(tiny, 1.0, lam)).sum(axis=1) / delta**2
     if bias_corrected:
         info = info * (nu - n_eff - 1) / nu - n_eff * (1.0 / a["t"] + 1.0 / b["t"]) / delta**2
     return np.where(infinite, np.inf, info)

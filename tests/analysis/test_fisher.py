@@ -144,3 +144,17 @@ def test_bad_input_is_refused_in_one_line(call, match):
     with pytest.raises(AnalysisInputError, match=match) as err:
         call()
     assert "\n" not in str(err.value)
+
+
+def test_singular_covariance_gives_the_information_of_its_span():
+    """Two identical features (a singular pooled covariance, as very reliable spikes in
+    fine bins give) carry what one of them carries: finite, not 1e33."""
+    from hhlif.analysis.fisher import linear_fisher_information
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(0.0, 1.0, 400)
+    b = rng.normal(0.5, 1.0, 400)
+    one = linear_fisher_information(a[:, None], b[:, None], bias_corrected=False)
+    two = linear_fisher_information(np.c_[a, a], np.c_[b, b], bias_corrected=False)
+    assert np.isfinite(two) and two == pytest.approx(one, rel=1e-6)
+    assert one == pytest.approx(0.25, rel=0.3)    # d'^2 = 0.5^2 / 1
