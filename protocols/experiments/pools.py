@@ -62,7 +62,8 @@ from hhlif.models.errors import ParameterError, UnknownNameError
 from hhlif.models.units import in_units
 from hhlif.protocols.experiments.candidates import ModelSpec
 
-__all__ = ["ModelSpec", "OPERATING_POINTS", "POOL_PROTOCOLS", "pool_sizes", "pool_protocol",
+__all__ = ["ModelSpec", "OPERATING_POINTS", "POOL_PROTOCOLS", "model_step_ms", "is_pool_protocol",
+           "pool_protocol_names", "pool_sizes", "pool_protocol",
            "evaluate_pool", "measure_pooled_equivalence", "PooledEquivalence",
            "write_pooled_outputs", "estimate_pools", "DEFAULT_SEEDS", "DEFAULT_REPEATS"]
 
@@ -434,6 +435,8 @@ def model_rheobase(spec: ModelSpec, backend: str = "auto") -> float:
 #: Pilot runs of the ``rate`` operating point: neurons per trial, the scale bracket, the
 #: relative rate tolerance and the most bisection steps.
 PILOT_NEURONS = 5
+#: Trials per class of a pilot run (at most; a rate needs fewer than an information).
+PILOT_REPEATS = 20
 RATE_SCALE_BRACKET = (0.05, 20.0)
 RATE_TOLERANCE = 0.02
 RATE_MAX_STEPS = 14
@@ -445,9 +448,12 @@ def pilot_rate(spec: ModelSpec, scale: float, protocol: str, settings, seed: int
     seed block of :data:`PILOT_NEURONS` neurons per trial, Brian2's runtime target."""
     from brian2 import ms
 
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
     from hhlif.protocols.simulation.running import run
 
-    p = pool_protocol(spec, PILOT_NEURONS, 1, protocol, settings, scale, seed=seed + 7919,
+    s = EquivalenceSettings.coerce(settings)
+    s = s.replace(repeats=min(int(s.repeats), PILOT_REPEATS))
+    p = pool_protocol(spec, PILOT_NEURONS, 1, protocol, s, scale, seed=seed + 7919,
                       task=task)
     rec = run(p, backend="runtime", progress=False)
     return float(rec.main.spike_times.size / p.n_neurons / float(p.duration / (1000 * ms)))
@@ -469,6 +475,25 @@ def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settin
     ParameterError
         When no scale in :data:`RATE_SCALE_BRACKET` brackets the reference's rate.
     """
+    import json
+
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
+
+    record = {k: v for k, v in EquivalenceSettings.coerce(settings).to_json().items()
+              if k not in ("bin_ms", "mi_levels", "readout_alpha")}   # no effect on rates
+    key = json.dumps([reference.to_json(), candidate.to_json(), protocol, record, seed,
+                      None if task is None else _task_of(protocol, task).to_json()],
+                     sort_keys=True, default=str)
+    if key not in _MATCHED:
+        _MATCHED[key] = _match_rate(reference, candidate, protocol, settings, seed, task)
+    return dict(_MATCHED[key])
+
+
+#: Rate matches of this process (the same task read at two bin widths matches once).
+_MATCHED: dict = {}
+
+
+def _match_rate(reference, candidate, protocol, settings, seed, task) -> dict:
     target = pilot_rate(reference, 1.0, protocol, settings, seed, task)
     lo, hi = RATE_SCALE_BRACKET
     r_lo = pilot_rate(candidate, lo, protocol, settings, seed, task)
@@ -597,10 +622,10 @@ def measure_pooled_equivalence(reference: Any = "hh", candidate: Any = "lif",
                       else 4 * max(sizes), MIN_POOL)
     get_backend(backend)
     check_scheduler(scheduler, connect=False)
-    same_step = _step_ms(ref, s) == _step_ms(cand, s)
+    same_step = model_step_ms(ref, s) == model_step_ms(cand, s)
     if common_noise and not same_step:
-        raise ParameterError(f"common_noise=True: {ref.name} runs at dt {_step_ms(ref, s):g} ms,"
-                             f" {cand.name} at {_step_ms(cand, s):g} ms; expected the same step"
+        raise ParameterError(f"common_noise=True: {ref.name} runs at dt {model_step_ms(ref, s):g} ms,"
+                             f" {cand.name} at {model_step_ms(cand, s):g} ms; expected the same step"
                              " (set dt.MODEL) for common noise")
     paired_noise = same_step if common_noise is None else bool(common_noise)
     if paired_noise:   # the same pool for both: neuron i gets the same noise in both
@@ -779,7 +804,7 @@ def _confounds(ref: ModelSpec, cand: ModelSpec, ref_out: Mapping, cand_out: Mapp
     return out
 
 
-def _step_ms(spec: ModelSpec, settings) -> float:
+def model_step_ms(spec: ModelSpec, settings) -> float:
     """The model's integration step on the task (ms)."""
     step = settings.dt.get(spec.name)
     return round(in_units(step, _ms()) if step is not None else spec.dt_ms, 12)

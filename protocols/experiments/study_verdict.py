@@ -94,6 +94,23 @@ def _specs(rep, config) -> dict:
     return out
 
 
+#: Candidates integrated at a step finer than this (ms) get a pool of 2 N, not
+#: ``verdict_pool_factor`` N: they cost as much per neuron as HH (crossings up to 4 N are
+#: still read, extrapolated at most 2x beyond the pool).
+FINE_STEP_MS = 0.05
+
+
+def _pool(spec, n_ref: int, config, control: bool, settings) -> int:
+    """The candidate's pool: N for the exact circuit (identical spikes), 2 N for models as
+    costly per neuron as HH, ``verdict_pool_factor`` N for the others."""
+    from hhlif.protocols.experiments.pools import model_step_ms
+
+    if control:
+        return n_ref
+    factor = config.verdict_pool_factor if model_step_ms(spec, settings) >= FINE_STEP_MS else 2
+    return factor * n_ref
+
+
 def _flops(name: str) -> float | None:
     """Weighted FLOPs per model neuron per step (:mod:`hhlif.models.cost`), or None."""
     try:
@@ -186,7 +203,8 @@ def section_verdict(rep, config) -> None:
             f"Every task below against every candidate, HH N = {n_ref}:"
             f" {config.equivalence_seeds} stimulus sets (class stimuli redrawn per seed),"
             f" {config.equivalence_repeats} trials per class, one pool per model (the"
-            f" candidate's pool {config.verdict_pool_factor} N), backend"
+            f" candidate's pool {config.verdict_pool_factor} N; 2 N for candidates"
+            f" integrated at HH's step, N for the exact control), backend"
             f" `{config.equivalence_backend}`, {config.bootstrap} paired hierarchical"
             " bootstrap replicates. n/N is the number of candidate model neurons (circuits"
             " for the LIF2HH models) per HH neuron; **n in LIF units** counts every LIF"
@@ -213,8 +231,9 @@ def section_verdict(rep, config) -> None:
                     "equal-current", n_bootstrap=config.bootstrap, scheduler="serial",
                     backend=config.equivalence_backend,
                     recompute=getattr(rep, "recompute", False), progress=False,
-                    common_noise=control, candidate_pool=n_ref if control else
-                    config.verdict_pool_factor * n_ref, task_settings=task_obj)
+                    common_noise=control, candidate_pool=_pool(spec, n_ref, config,
+                                                               control, settings),
+                    task_settings=task_obj)
             except Exception as exc:   # noqa: BLE001 - one cell failing is reported there
                 cells[(task.label, key)] = {"error": f"{type(exc).__name__}: {exc}"}
                 continue
