@@ -75,7 +75,7 @@ from .errors import AnalysisInputError
 from .fisher import class_fisher_information
 from .information import mutual_information
 from .readout import NESTED_ALPHAS, nested_ridge_predictions
-from .utils import jsonify
+from .utils import equipopulated_levels, jsonify
 
 __all__ = ["POOL_METRICS", "POOL_BASELINES", "CV_METRICS", "PoolCurves", "pool_baseline",
            "pool_metric_curves"]
@@ -217,13 +217,11 @@ def _check_inputs(counts, labels, sizes, metrics, mi_levels, n_trial_bootstrap, 
 
 def _words(pooled: np.ndarray, levels: int) -> np.ndarray:
     """Words of every (trial, size): ``pooled`` (trials, sizes, bins) quantised per
-    (size, bin) in equipopulated levels, ties kept together (the partition of
-    ``searchsorted(unique(quantiles), x, 'right')``).  Returns one integer code per
+    (size, bin) in equipopulated levels, ties kept together
+    (:func:`~hhlif.analysis.utils.equipopulated_levels`).  Returns one integer code per
     (trial, size) (the bins as base-``levels`` digits), or the digits themselves
     (trials, sizes, bins) when the codes would not fit in 62 bits."""
-    q = np.linspace(0, 1, levels + 1)[1:-1]
-    edges = np.quantile(pooled, q, axis=0)                          # (levels-1, sizes, bins)
-    digit = (edges[None] <= pooled[:, None]).sum(axis=1)            # (trials, sizes, bins)
+    digit = equipopulated_levels(pooled, levels)                    # (trials, sizes, bins)
     if pooled.shape[2] * np.log2(levels) >= 62:
         return digit
     return (digit * levels ** np.arange(pooled.shape[2], dtype=np.int64)).sum(axis=2)

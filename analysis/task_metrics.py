@@ -50,6 +50,7 @@ import numpy as np
 from .errors import AnalysisInputError
 from .information import mutual_information
 from .readout import readout_accuracy, response_features
+from .utils import equipopulated_levels
 
 __all__ = ["population_counts", "spike_statistics", "response_metrics", "stats_distance",
            "reference_stats_distances", "METRICS", "METRIC_LABELS", "METRIC_N_MIN",
@@ -120,9 +121,8 @@ def population_counts(spike_times, spike_indices, n: int, n_classes: int, repeat
 
 
 def _quantise(values: np.ndarray, levels: int) -> np.ndarray:
-    """Equipopulated levels (ties kept together)."""
-    edges = np.unique(np.quantile(values, np.linspace(0, 1, levels + 1)[1:-1]))
-    return np.searchsorted(edges, values, side="right")
+    """Equipopulated levels (ties kept together; :func:`.utils.equipopulated_levels`)."""
+    return equipopulated_levels(values, levels)
 
 
 def spike_statistics(counts: np.ndarray, labels: np.ndarray, duration_ms: float,

@@ -44,7 +44,7 @@ import quantities as pq
 
 from .errors import AnalysisInputError
 
-__all__ = ["as_time", "time_array", "check_time", "check_choice", "jsonify", "format_table",
+__all__ = ["equipopulated_levels", "as_time", "time_array", "check_time", "check_choice", "jsonify", "format_table",
            "format_rows"]
 
 
@@ -355,3 +355,33 @@ def format_rows(rows: Sequence[dict], columns: Sequence[str] | None = None, *,
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
     return "\n".join(lines)
+
+
+def equipopulated_levels(values: Any, levels: int) -> np.ndarray:
+    """Quantise ``values`` along axis 0 into ``levels`` equipopulated levels, ties kept
+    together; every other axis separately.
+
+    The edges are the quantiles ``k / levels``; a value equal to an edge goes to the level
+    above it (``searchsorted(unique(edges), x, 'right')``), except in a column where that
+    leaves fewer levels occupied than putting it below: with most counts 0 every edge is
+    0, and "above" would put 0 and every positive count in one level (a column that says
+    nothing), where "below" separates them.
+
+    Examples
+    --------
+    >>> equipopulated_levels(np.array([0, 0, 0, 0, 0, 0, 1, 2]), 3).tolist()
+    [0, 0, 0, 0, 0, 0, 2, 2]
+    >>> equipopulated_levels(np.array([1, 2, 3, 4, 5, 6]), 3).tolist()
+    [0, 0, 1, 1, 2, 2]
+    """
+    x = np.asarray(values, dtype=float)
+    q = np.linspace(0, 1, int(levels) + 1)[1:-1]
+    edges = np.quantile(x, q, axis=0)                                  # (levels-1, ...)
+    above = (edges[None] <= x[:, None]).sum(axis=1)                    # ties go up
+    below = (edges[None] < x[:, None]).sum(axis=1)                     # ties go down
+
+    def occupied(d):
+        return np.stack([(d == k).any(axis=0) for k in range(int(levels))]).sum(axis=0)
+
+    return np.where(occupied(below) > occupied(above), below, above)
+
