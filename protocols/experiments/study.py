@@ -75,8 +75,8 @@ class StudyConfig:
     equivalence_seeds: int = 10
     equivalence_repeats: int = 100
     equivalence_metrics: tuple = ("mi", "fisher", "readout")
-    equivalence_protocols: tuple = ("waveform-classes", "rate-classes")
-    equivalence_candidates: tuple = ("lif", "lif-fi-noisy", "lif-gamma", "adex")
+    equivalence_protocols: tuple = ("waveform-classes",)
+    equivalence_candidates: tuple = ("lif", "lif-fi-noisy")
     operating_points: tuple = ("equal-current", "rheobase")
     equivalence_backend: str = "auto"
     # section 4, the verdict: every task x candidate at one reference size
@@ -105,7 +105,8 @@ class StudyConfig:
                    mi_duration_ms=300.0, equivalence_sizes=(2, 4, 8), equivalence_seeds=4,
                    equivalence_repeats=40, equivalence_metrics=("mi", "fisher"),
                    network_size=4, network_seeds=3, equivalence_resolution=0.25,
-                   bootstrap=1000, verdict_size=4)
+                   bootstrap=1000, verdict_size=4,
+                   verdict_candidates=("lif", "lif-fi-noisy", "tv-lif2hh", "adex"))
 
 
 #: Throughputs used by the estimate (neuron-steps per second on one core, runtime device,
@@ -117,6 +118,8 @@ _OVERHEAD_S = 1.5
 _POOL_RATE = {"hh": 2.0e7, "lif": 6.0e7, "adex": 4.0e7}
 _POOL_OVERHEAD_S = 25.0
 _CALIBRATION_S = 90.0
+#: One verdict cell (candidate pool, its share of the HH pool, compiles) at N = 10 (s).
+_VERDICT_CELL_S = 30.0
 #: Integration step of each model in the f-I and MI sections (ms).
 _DT_MS = {"s-lif2hh": 1.0}
 
@@ -159,7 +162,13 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
         per_task += len(config.operating_points) * (
             _POOL_OVERHEAD_S + copies * 4 * n_max * s["duration_ms"] / dt / _POOL_RATE[model])
     total += len(config.equivalence_protocols) * per_task
-    total += _CALIBRATION_S * sum(1 for f in config.equivalence_candidates if "-" in f)
+    fitted = {f for f in tuple(config.equivalence_candidates) + tuple(config.verdict_candidates)
+              if f.startswith("lif-")}
+    total += _CALIBRATION_S * len(fitted)
+    # the verdict: per task one HH pool of N and one pool per candidate (measured
+    # 2026-12-02: about 3 min per task for six candidates at N = 10, compiles included)
+    total += len(config.verdict_tasks) * len(config.verdict_candidates) * \
+        _VERDICT_CELL_S * (config.verdict_size / 10.0) ** 0.5
     # the seed's Fig. 3 chains: HH at 0.001 ms for 5 waveforms (measured 7 s with a warm
     # build cache, ~40 s with a fresh compile on cpp, ~95 s on runtime)
     total += 45

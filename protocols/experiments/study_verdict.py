@@ -55,9 +55,9 @@ VERDICT_TASKS = (
     VerdictTask("resonance-classes", "resonance-classes"),
     VerdictTask("onset-classes", "onset-classes"),
     VerdictTask("precision, 2 ms", "precision", metric="fisher", operating_point="rate",
-                settings={"bin_ms": 2.0}, metrics=("fisher",)),
+                settings={"bin_ms": 2.0}, metrics=("fisher", "readout")),
     VerdictTask("precision, 25 ms", "precision", metric="fisher", operating_point="rate",
-                settings={"bin_ms": 25.0}, metrics=("fisher",)),
+                settings={"bin_ms": 25.0}, metrics=("fisher", "readout")),
 )
 
 #: Column key -> (label, family of :data:`~.study_equivalence.CANDIDATE_FAMILIES` or a

@@ -100,7 +100,7 @@ def test_user_task_runs_in_the_pooled_search():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ["rebound-classes", "resonance-classes", "onset-classes",
-                                  "precision", "waveform-classes"])
+                                  "precision", "waveform-classes", "rate-classes"])
 def test_exact_circuit_gives_one_on_every_task(task):
     """tv-LIF2HH against HH with common random numbers: identical spikes, n/N = 1."""
     from hhlif.protocols.experiments.pools import measure_pooled_equivalence

@@ -31,6 +31,9 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
     config.equivalence_candidates = ("lif", "lif-fi-noisy")
     config.equivalence_backend = "runtime"
     config.network_candidates = ("lif-fi-noisy",)   # the size search with fitted parameters
+    # the verdict: one class task, the default LIF and the exact control, tiny sizes
+    config.verdict_tasks, config.verdict_candidates = ("rebound-classes",), ("lif", "tv-lif2hh")
+    config.verdict_size = 2
     monkeypatch.setattr(er, "QUICK", er.QUICK.updated(TINY))
     path, ok = run_study(tmp_path / "out", config, scheduler="serial")
     text = path.read_text()
@@ -69,6 +72,14 @@ def test_quick_study_fills_every_section_with_numbers(tmp_path, monkeypatch):
     assert ei["mi"]["provenance"]["candidate"]["source"] == "fitted: fi-noisy"
     assert (tmp_path / "out" / "figures" / "ei-classes" / "equivalence_mi.png").is_file()
     assert (tmp_path / "out" / "recordings" / "fi_hh.nix").is_file()
+    # the verdict: its table, figure, a paragraph per task, the cost panel, its JSON
+    assert "The verdict: is one HH neuron worth four LIF neurons" in text
+    assert re.search(r"\| rebound-classes \(mi, equal-current\) \|", text), text
+    assert "**rebound-classes** (mi, equal-current). Expected:" in text
+    assert re.search(r"\| hh \| rush_larsen2 \| 103 \|", text), text
+    assert (tmp_path / "out" / "figures" / "verdict.png").is_file()
+    verdict = json.loads((tmp_path / "out" / "verdict.json").read_text())
+    assert set(verdict["rebound-classes"]) == {"lif", "tv-lif2hh"}
     # no silent overwrite
     from hhlif.analysis.errors import OutputExistsError
 
@@ -111,7 +122,7 @@ def _stub_sections(monkeypatch, fail=(), interrupt=()):
                 raise KeyboardInterrupt
         return section
 
-    for name in ("waveforms", "fi", "mi", "equivalence", "network", "cost"):
+    for name in ("waveforms", "fi", "mi", "equivalence", "network", "verdict", "cost"):
         monkeypatch.setattr(study, f"_section_{name}", make(name))
 
 

@@ -180,13 +180,15 @@ def test_rebound_lif_not_reached_at_every_size(cache):
 
 
 def test_rebound_adex_found_at_a_finite_size(cache):
-    """The adex resonator rebounds: ``found``, at a finite size, at every N (measured n/N
-    0.76-1.88 at noise seeds 1-3, candidate pools of 8 and 16: found every time).  Both
-    run at 0.01 ms, so both pools are 8 neurons with common noise."""
+    """The adex resonator rebounds: a finite size at every N (measured n/N 0.76-1.88 at
+    noise seeds 1-3, candidate pools of 8 and 16; since mostly-silent bins keep their own
+    level in the mi words, 0.34 at N = 2: ``at_minimum``, reached by less than one adex
+    neuron, an upper bound).  Both run at 0.01 ms, so both pools are 8 neurons with
+    common noise."""
     r = _rebound_search("adex", cache, candidate_pool=8)
     assert np.mean(r.provenance["rate_hz"]["candidate"]) > 5.0
     for n, res in r.results["mi"].items():
-        assert res.status == "found" and np.isfinite(res.size), str(res)
+        assert res.status in ("found", "at_minimum") and np.isfinite(res.size), str(res)
 
 
 # ----------------------------------------------------------------------------- onset

@@ -60,8 +60,9 @@ class PrecisionClasses(ClassTask):
     fires, HH fires near 50 Hz or more), and the direct method gives 143-156 bits/s at
     2 ms (2.4-2.5 bits per spike), 171-185 at 1 ms and 20-21 at 25 ms, each ± 2-4 (95 %
     bootstrap CI over trials).  At 2 ms the task has 25 bins per trial: the ``mi`` words
-    are too long, and the linear ``fisher`` metric is ill-conditioned (see
-    :func:`resolution_information`); its ``readout`` and the direct method remain.
+    are too long, and the linear ``fisher`` metric meets singular covariances (see
+    :func:`resolution_information`); the study reads ``fisher`` and ``readout`` at 2
+    and 25 ms, and the direct method gives the per-neuron information at each.
     """
 
     name: ClassVar[str] = "precision"
@@ -192,10 +193,12 @@ def resolution_information(model: Any = "hh", pool: int = 5, seeds: int = 2,
 
     Notes
     -----
-    The pooled search's ``fisher`` metric is not read here: HH's responses to a frozen
+    The direct method, not the pooled search's ``fisher``: HH's responses to a frozen
     current repeat so exactly that at 2 ms the pooled covariance of a neuron's bins is
-    singular (a spike jittering between two bins makes their sum constant), and the
-    linear Fisher information is then meaningless (values near 1e30 were seen).
+    singular (a spike jittering between two bins makes their sum constant).  ``fisher``
+    now drops (or floors at one count) such noiseless directions
+    (:mod:`hhlif.analysis.fisher`) instead of returning ~1e33, which makes it finite but
+    dominated by those floors; the direct method needs no covariance.
     """
     from brian2 import ms
 
