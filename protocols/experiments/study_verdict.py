@@ -415,8 +415,10 @@ def _verdict_figure(tasks, specs, cells, n_ref):
     ax.set_xticks(range(len(tasks)))
     ax.set_xticklabels([t.label for t in tasks], rotation=25, ha="right", fontsize=8)
     ax.set_ylabel(f"n/N (candidate neurons per HH neuron, N = {n_ref})")
-    plain_log_ticks(ax.yaxis)
-    ax.set_title("Is one HH neuron worth four LIF neurons? (95% CI; ▵ not reached: lower"
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(0.1, low), max(8.0, high))
+    plain_log_ticks(ax.yaxis, subs=(1, 2, 4))
+    ax.set_title("Is one HH neuron worth four LIF neurons?\n(95% CI; ▵ not reached: a lower"
                  " bound)", fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
