@@ -25,7 +25,8 @@ What the defaults rest on (HH alone, Brian2 runtime, dt 0.01 ms)
 * ``ramps`` 0, 5, 50, 100 ms: two rises faster than HH's accommodation, two slower.
   With a single fast class (0, 25, 50, 100 ms) more than two thirds of the trials have
   no spike in any bin, so both edges of ``mi``'s three equipopulated levels are zero
-  and every word is the same: HH's ``mi`` was 0 (the metric's quantisation, not HH).
+  and every word was the same: HH's ``mi`` was 0 (the metric's quantisation, not HH;
+  :func:`hhlif.analysis.utils.equipopulated_levels` now keeps 0 apart there).
   With the defaults (125 ms, 2 seeds, 30 trials, 5 neurons) HH fires 9.2, 8.8, 0.5 and
   0.2 Hz on the four classes (about 1.15 spikes per neuron-trial on the fast rises) and
   its ``mi`` at N = 5 is 0.99 bits, nearly the 1 bit of fast against slow.
