@@ -332,8 +332,10 @@ def _paragraph(task, specs, cells, n_ref) -> str:
         parts.append(f"The most a LIF family needed was {_num(top[1].ratio)} neurons per HH"
                      f" neuron ({top[0]}; {where}).")
     else:
-        parts.append("No LIF family reached HH's level here: on this task no number of"
-                     " LIF neurons is worth an HH network of this size.")
+        parts.append("No LIF family reached HH's level here, at any size read (pools of"
+                     " up to 4 N, crossings extrapolated at most 2x beyond): more LIF"
+                     " neurons of these kinds do not make up for what HH does on this"
+                     " task.")
     c = next((cells.get((task.label, k)) for k, (_, s, _) in specs.items()
               if s.name.startswith("tv-lif2hh")), None)
     if c and c.get("ratio") is not None:
