@@ -328,8 +328,4 @@ def _load() -> None:
     import importlib
 
     for module in ("rebound", "resonance", "onset", "precision"):
-        try:
-            importlib.import_module(f"{__name__}.{module}")
-        except ModuleNotFoundError as exc:   # a task module not written yet
-            if exc.name != f"{__name__}.{module}":
-                raise
+        importlib.import_module(f"{__name__}.{module}")
