@@ -74,10 +74,9 @@ def _add_options(p) -> None:
     from hhlif.analysis.pool_metrics import POOL_METRICS
     from hhlif.analysis.task_metrics import METRICS
 
-    from hhlif.protocols.experiments.pools import pool_protocol_names
-    from hhlif.protocols.experiments.tasks import PROTOCOLS
+    from hhlif.protocols.experiments.tasks import CLASS_TASK_NAMES, PROTOCOLS
 
-    tasks = list(dict.fromkeys(list(PROTOCOLS) + pool_protocol_names()))
+    tasks = list(PROTOCOLS) + list(CLASS_TASK_NAMES)
 
     p.add_argument("--reference", default="hh", help="reference model (default hh)")
     p.add_argument("--candidate", default=None, help="candidate model (default lif, or the"

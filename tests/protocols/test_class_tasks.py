@@ -33,6 +33,9 @@ def test_builtin_tasks_registered_with_records():
         assert not np.array_equal(a, b), f"{name}: stimuli not redrawn per seed block"
         assert np.array_equal(a, task.currents(0, 50.0)), f"{name}: not deterministic"
         assert task.expected and task.description
+    from hhlif.protocols.experiments.tasks import CLASS_TASK_NAMES
+
+    assert set(CLASS_TASK_NAMES) <= set(CLASS_TASKS)
 
 
 def test_function_task_checks_its_output():
