@@ -341,6 +341,20 @@ def _class_index(spec: _Spec):
     return None if method is None else method(spec.copies)
 
 
+def _named_weight(group, i: int, weight) -> str:
+    """A PoissonInput's weight as a constant of ``group``'s namespace (``poisson_weight_i``,
+    A/m²), so its value is not written into the generated code: runs that differ only in
+    the weight (the pilot runs of a rate match) reuse one compiled Cython extension.  A
+    literal when the group has no namespace of its own."""
+    from brian2 import amp, meter
+
+    if not isinstance(group.namespace, dict):
+        return f"{float(weight)!r}*amp/meter**2"
+    name = f"poisson_weight_{i}"
+    group.namespace[name] = float(weight) * amp / meter**2
+    return name
+
+
 def _poisson_inputs(spec: _Spec, population, poisson) -> list:
     """The network's Poisson drives and the stimulus's Poisson inputs, into ``I_syn``."""
     from brian2 import Hz, NeuronGroup, PoissonInput, Synapses, amp, meter
@@ -361,10 +375,10 @@ def _poisson_inputs(spec: _Spec, population, poisson) -> list:
     sources = [(d["n_sources"], d["rate"], d["weight"], None) for d in drives] + \
         [(p.n_sources, p.rate, p.weight, p) for _, p in poisson]
     n = population.n
-    for n_sources, rate, weight, stim in sources:
+    for i, (n_sources, rate, weight, stim) in enumerate(sources):
         if np.ndim(rate) == 0 and not (stim is not None and stim.modulation):
             objects.append(PoissonInput(population.inputs, "I_syn", int(n_sources), rate,
-                                        weight=f"{float(weight)!r}*amp/meter**2"))
+                                        weight=_named_weight(population.inputs, i, weight)))
             continue
         # independent neurons, per-neuron or modulated rates: ``n_sources`` explicit sources
         if stim is None:

@@ -49,6 +49,7 @@ from hhlif.protocols.backends import get_backend
 from hhlif.protocols.protocol import Protocol
 from hhlif.protocols.recordings.recording import Recording
 from hhlif.protocols.simulation.assembly import assemble, intrinsic_noise
+from hhlif.protocols.simulation.naming import build_local_names
 from hhlif.protocols.simulation.provenance import provenance, say, structure_key
 from hhlif.protocols.simulation.running import collect, interruptible
 from hhlif.protocols.stimuli import stimulus_code
@@ -133,8 +134,8 @@ class ReusableBuild:
 
             t0 = time.perf_counter()
             brian2.seed(int(protocol.seed))
-            assembly = assemble(protocol)
-            with interruptible(protocol):
+            with build_local_names(), interruptible(protocol):
+                assembly = assemble(protocol)
                 Network(assembly.objects).run(protocol.duration, namespace={})
                 t1 = time.perf_counter()
                 say(f"compiling {self.backend.name} build in {self._session.directory}")

@@ -27,6 +27,7 @@ from hhlif.protocols.backends import Build, get_backend
 from hhlif.protocols.protocol import RECORD_FIRST_MAX, Protocol
 from hhlif.protocols.recordings.recording import PopulationData, Recording, Signal
 from hhlif.protocols.simulation.assembly import assemble
+from hhlif.protocols.simulation.naming import build_local_names
 from hhlif.protocols.simulation.provenance import VERBOSE, provenance, say, structure_key
 
 __all__ = ["run", "collect", "interruptible", "estimate_size", "check_size",
@@ -110,7 +111,8 @@ def run(protocol: Protocol, backend: str = "auto", *, threads: int | None = None
         VERBOSE["messages"] and units_total * steps > PROGRESS_THRESHOLD
     key = structure_key(protocol, be.name, threads)
     wall0 = time.perf_counter()
-    with be.session(key, threads=threads, generate_only=generate_only) as session:
+    with build_local_names(), \
+            be.session(key, threads=threads, generate_only=generate_only) as session:
         import brian2
 
         brian2.seed(int(protocol.seed))
