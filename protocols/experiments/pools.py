@@ -91,10 +91,9 @@ def is_pool_protocol(protocol: str) -> bool:
 
 def pool_protocol_names() -> list[str]:
     """Every task of the pooled search."""
-    from hhlif.protocols.experiments.class_tasks import CLASS_TASKS, is_class_task
+    from hhlif.protocols.experiments.class_tasks import task_names
 
-    is_class_task("")   # loads the built-in tasks
-    return list(POOL_PROTOCOLS) + sorted(CLASS_TASKS)
+    return list(POOL_PROTOCOLS) + task_names()
 
 
 def _task_of(protocol: str, task=None):

@@ -43,13 +43,17 @@ def build_local_names():
     from brian2.devices import device as device_module
 
     original = names.find_name
-    before = weakref.WeakSet(o for o in (r() for r in names.Nameable.__instances__())
-                             if o is not None)
+
+    def live():
+        # a copy first, as Brian2 does: an object collected meanwhile changes the set
+        return [o for o in (r() for r in list(names.Nameable.__instances__()))
+                if o is not None]
+
+    before = weakref.WeakSet(live())
 
     def local_find_name(name, taken=None):
         if taken is None:
-            taken = {o.name for o in (r() for r in names.Nameable.__instances__())
-                     if o is not None and o not in before and hasattr(o, "name")}
+            taken = {o.name for o in live() if o not in before and hasattr(o, "name")}
         return original(name, taken)
 
     names.find_name = local_find_name

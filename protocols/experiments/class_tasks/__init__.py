@@ -12,9 +12,10 @@ ClassTask
 FunctionTask
     A user's task from a function that makes the class currents of one seed block (the
     README's recipe).
-CLASS_TASKS, get_task, register_task, task_settings_split
-    The registered tasks by name; a task with settings; registering a user's task (in this
-    process); ``--set`` items split between the task's fields and the common settings.
+CLASS_TASKS, task_names, get_task, register_task, task_settings_split
+    The registered tasks by name; their names (the built-in ones loaded); a task with
+    settings; registering a user's task (in this process); ``--set`` items split between
+    the task's fields and the common settings.
 
 The registered tasks (one module each) are ``rebound-classes``
 (:mod:`.rebound`), ``resonance-classes`` (:mod:`.resonance`), ``onset-classes``
@@ -43,7 +44,7 @@ import numpy as np
 
 from hhlif.models.errors import ParameterError, UnknownNameError
 
-__all__ = ["ClassTask", "FunctionTask", "CLASS_TASKS", "get_task", "register_task",
+__all__ = ["ClassTask", "FunctionTask", "CLASS_TASKS", "get_task", "register_task", "task_names",
            "task_settings_split", "is_class_task", "stimulus_digest"]
 
 
@@ -279,6 +280,12 @@ def register_task(task, replace: bool = False):
         raise ParameterError(f"task {name!r} is already registered; pass replace=True")
     CLASS_TASKS[name] = task
     return task
+
+
+def task_names() -> list[str]:
+    """The registered task names, sorted (the built-in ones and any the user registered)."""
+    _load()
+    return sorted(CLASS_TASKS)
 
 
 def is_class_task(protocol: str) -> bool:
