@@ -118,10 +118,10 @@ _OVERHEAD_S = 1.5
 #: Pooled equivalence: neuron-steps per second of one pool on cpp-simd (private Poisson
 #: noise included), a pool's fixed cost (compile, metrics) and one calibration (s).
 _POOL_RATE = {"hh": 2.0e7, "lif": 6.0e7, "adex": 4.0e7}
-_POOL_OVERHEAD_S = 25.0
-_CALIBRATION_S = 90.0
+_POOL_OVERHEAD_S = 10.0
+_CALIBRATION_S = 40.0
 #: One verdict cell (candidate pool, its share of the HH pool, compiles) at N = 10 (s).
-_VERDICT_CELL_S = 30.0
+_VERDICT_CELL_S = 14.0
 #: Integration step of each model in the f-I and MI sections (ms).
 _DT_MS = {"s-lif2hh": 1.0}
 
@@ -133,6 +133,9 @@ def estimate_seconds(config: StudyConfig, workers: int = 2) -> float:
     2026-12-01, and the pooled section 2026-12-02): the default study took 621 s (16 s
     waveforms, 14 s f-I, 18 s MI, 490 s pooled equivalence with its two calibrations, 83 s
     coupled network; this estimate says about 21 min); it errs on the long side.
+    Set again 2026-12-02 after builds were reused (Brian2 names local to the build): the
+    default study took 801 s (verdict 535 s, 42 cells), ``--quick`` 358 s; this estimate
+    says 14.4 and 7.1 min.
     """
     from hhlif.protocols.experiments.equivalence import settings_for
 
