@@ -250,12 +250,14 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                            {k: v for k, v in s.to_json().items() if k != "bin_ms"},
                            float(current_scale), int(noise_seed), backend, bool(size_limit),
                            threads, task], sort_keys=True, default=str)
-    rec = _RECORDINGS.get(memo_key)
+    rec = _RECORDINGS.pop(memo_key, None)
     reused = rec is not None
     if not reused:
         rec = run(p, backend=backend, progress=False, size_limit=size_limit, threads=threads)
-        _RECORDINGS.clear()   # only the latest: enough for one task read at two bins
-        _RECORDINGS[memo_key] = rec
+    if rec.main.spike_times.size <= _MEMO_MAX_SPIKES:
+        _RECORDINGS[memo_key] = rec   # the most recent last
+        while len(_RECORDINGS) > _MEMO_RECORDINGS:
+            _RECORDINGS.pop(next(iter(_RECORDINGS)))
     wall = time.perf_counter() - t0
     k = _n_classes(protocol, s, task_obj)
     repeats = int(s.repeats)
@@ -313,9 +315,13 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                      "reused_simulation": reused}}
 
 
-#: The latest pool recording of this process, keyed by everything but the bin width: the
-#: same task read at two resolutions (``precision`` at 2 and 25 ms) is simulated once.
+#: The latest pool recordings of this process (at most :data:`_MEMO_RECORDINGS`, each of
+#: at most :data:`_MEMO_MAX_SPIKES` spikes, 16 bytes each), keyed by everything but the
+#: bin width: a task read at two resolutions (``precision`` at 2 and 25 ms, every
+#: candidate and HH) is simulated once.
 _RECORDINGS: dict = {}
+_MEMO_RECORDINGS = 8
+_MEMO_MAX_SPIKES = 2_000_000
 
 
 def _one_blas_thread():

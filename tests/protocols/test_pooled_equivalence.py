@@ -146,3 +146,33 @@ def test_cli_pooled_bad_input_is_one_line(extra, words, tmp_path, capsys, monkey
     assert code == 2 and len(lines) == 1, err
     for w in words:
         assert w in lines[0], lines[0]
+
+
+def test_a_pool_read_at_two_bin_widths_is_simulated_once(monkeypatch):
+    from hhlif.protocols.experiments import pools
+    from hhlif.protocols.experiments.equivalence import EquivalenceSettings
+    from hhlif.protocols.simulation import running
+
+    runs = []
+    original = running.run
+
+    def counting(*args, **kwargs):
+        runs.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(running, "run", counting)
+    monkeypatch.setattr(pools, "_RECORDINGS", {})
+
+    def point(bin_ms, noise_seed=1):
+        s = EquivalenceSettings.coerce({**SMALL, "bin_ms": bin_ms}).to_json()
+        return pools.evaluate_pool(ModelSpec("lif").to_json(), 3, 2, [1, 2, 3], ["fisher"],
+                                   settings=s, noise_seed=noise_seed, n_trial_bootstrap=2,
+                                   backend="runtime")
+
+    fine, coarse = point(10.0), point(30.0)
+    assert len(runs) == 1
+    assert coarse["cost"]["reused_simulation"] and not fine["cost"]["reused_simulation"]
+    assert coarse["spikes_per_trial"] == fine["spikes_per_trial"]   # the same spikes
+    assert coarse["values"]["fisher"] != fine["values"]["fisher"]   # read at other bins
+    point(10.0, noise_seed=2)                                       # other noise: a new run
+    assert len(runs) == 2
