@@ -247,7 +247,7 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                       task=task_obj)
     t0 = time.perf_counter()
     memo_key = json.dumps([model, int(pool), int(seeds), protocol,
-                           {k: v for k, v in s.to_json().items() if k != "bin_ms"},
+                           {k: v for k, v in s.to_json().items() if k not in READ_ONLY},
                            float(current_scale), int(noise_seed), backend, bool(size_limit),
                            threads, task], sort_keys=True, default=str)
     rec = _RECORDINGS.pop(memo_key, None)
@@ -315,10 +315,12 @@ def evaluate_pool(model: Mapping, pool: int, seeds: int, sizes: Sequence[int],
                      "reused_simulation": reused}}
 
 
+#: Settings of how spikes are read, not of the simulation (no effect on spikes or rates).
+READ_ONLY = ("bin_ms", "mi_levels", "readout_alpha")
 #: The latest pool recordings of this process (at most :data:`_MEMO_RECORDINGS`, each of
 #: at most :data:`_MEMO_MAX_SPIKES` spikes, 16 bytes each), keyed by everything but the
-#: bin width: a task read at two resolutions (``precision`` at 2 and 25 ms, every
-#: candidate and HH) is simulated once.
+#: :data:`READ_ONLY` settings: a task read at two resolutions (``precision`` at 2 and
+#: 25 ms, every candidate and HH) is simulated once.
 _RECORDINGS: dict = {}
 _MEMO_RECORDINGS = 8
 _MEMO_MAX_SPIKES = 2_000_000
@@ -501,7 +503,7 @@ def match_rate(reference: ModelSpec, candidate: ModelSpec, protocol: str, settin
     from hhlif.protocols.experiments.equivalence import EquivalenceSettings
 
     record = {k: v for k, v in EquivalenceSettings.coerce(settings).to_json().items()
-              if k not in ("bin_ms", "mi_levels", "readout_alpha")}   # no effect on rates
+              if k not in READ_ONLY}
     key = json.dumps([reference.to_json(), candidate.to_json(), protocol, record, seed,
                       None if task is None else _task_of(protocol, task).to_json()],
                      sort_keys=True, default=str)
